@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mptls: kernel TLS for Multipath TCP.  The two commands a newcomer needs:
+#   make lab     the main job: build, boot the VM, run the lab
+#   make check   every test
+# Both install what they need first (scripts/setup).  KVER=6.1 (default) or
+# KVER=6.12 picks the stock Debian kernel for the single-kernel targets.
+
+KVER ?= 6.1
+KERNELS := 6.1 6.12
+BUILD := $(CURDIR)/build
+
+.PHONY: all setup module modules module-debug warn-test-module userspace \
+	check unit-test vm-test lab bench soak dkms-install install clean help
+
+all: modules userspace
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+setup:
+	@scripts/setup
+
+# mptls.ko for one kernel: build/<kernel-release>/mptls.ko
+module:
+	@scripts/kbuild $(KVER) . $(BUILD)
+
+module-debug:
+	@W=1 scripts/kbuild $(KVER) . $(BUILD)
+
+modules:
+	@for k in $(KERNELS); do scripts/kbuild $$k . $(BUILD) || exit 1; done
+
+# The deliberately bad module for the VM runner's self-test.
+warn-test-module:
+	@for k in $(KERNELS); do scripts/kbuild $$k tests/kmod-warn $(BUILD) || exit 1; done
+
+userspace:
+	@cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)/userspace -j2
+
+check: setup
+	@$(MAKE) -s all warn-test-module
+	@tests/run
+
+lab: setup
+	@$(MAKE) -s all
+	@scripts/lab $(LAB_ARGS)
+
+# Builds and installs for the running kernel on a real machine.
+dkms-install:
+	dkms install "$(CURDIR)"
+
+install:
+	$(MAKE) -C /lib/modules/$$(uname -r)/build M=$(CURDIR) modules_install
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# Names of the stock Debian kernels mptls targets, shared by setup, the VM
+# runner and the Makefile.  Sourced, not run.
+
+SUPPORTED_KERNELS="6.1 6.12"
+
+# The meta package that tracks each series.  Debian bumps the ABI number behind
+# it (6.1.0-N, 6.12.X+deb12), so we resolve it at run time and never hard-code N.
+kernel_meta_package() {
+	case "$1" in
+	6.1) echo linux-image-amd64 ;;
+	6.12) echo linux-image-6.12-amd64 ;;
+	*) echo "unknown kernel series '$1' (supported: $SUPPORTED_KERNELS)" >&2; return 1 ;;
+	esac
+}
+
+# Prints the kernel release (e.g. 6.1.0-56-amd64) behind a series.  Once setup
+# has run, the answer is pinned in build/kernels/<series>.release so that every
+# later step uses the kernel that was actually unpacked.
+resolve_kernel_release() {
+	local series=$1 pinned meta release
+	pinned="${top:?}/build/kernels/$series.release"
+	if [ "${2:-}" != fresh ] && [ -s "$pinned" ]; then
+		cat "$pinned"
+		return 0
+	fi
+	meta=$(kernel_meta_package "$series") || return 1
+	release=$(apt-cache depends "$meta" 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\([^ ]*-amd64\)$/\1/p' | head -n1)
+	if [ -z "$release" ]; then
+		echo "cannot resolve $meta: run scripts/setup (it runs apt-get update)" >&2
+		return 1
+	fi
+	echo "$release"
+}
+
+kernel_dir() { echo "$top/build/kernels/$1"; }

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the in-VM tests (sourced).  Each test prints TAP lines.
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MPTLS_KO="$top/build/$(uname -r)/mptls.ko"
+tap_n=0
+tap_failures=0
+
+# tap_check NAME CMD...: one TAP line for the outcome of CMD.
+tap_check() {
+	local name=$1 out rc
+	shift
+	tap_n=$((tap_n + 1))
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok $tap_n - $name"
+	else
+		echo "not ok $tap_n - $name"
+		printf '%s\n' "$out" | sed 's/^/#   /' | tail -n 30
+		tap_failures=$((tap_failures + 1))
+	fi
+	return 0
+}
+
+tap_skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
+tap_done() {
+	echo "1..$tap_n"
+	[ "$tap_failures" -eq 0 ]
+}
+
+module_loaded() { [ -d /sys/module/mptls ]; }
+
+load_mptls() {
+	module_loaded || insmod "$MPTLS_KO"
+}
+
+unload_mptls() {
+	! module_loaded || rmmod mptls
+}
