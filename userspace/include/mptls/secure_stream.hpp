@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// A TLS connection over an (MPTCP or TCP) socket. After the handshake the
+// record crypto runs either in OpenSSL (Offload::user) or in the kernel
+// (Offload::kernel): the keys are pushed with TLS_TX/TLS_RX and the socket
+// is then read and written directly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mptls/cipher_table.hpp"
+#include "mptls/record_keys.hpp"
+#include "mptls/socket.hpp"
+#include "mptls/tls_context.hpp"
+
+namespace mptls {
+
+class HandshakeObserver;
+
+struct StreamInfo {
+    std::string tls_version;          // "TLSv1.3"
+    std::string cipher_suite;         // OpenSSL's suite name
+    const CipherSpec* cipher = nullptr; // nullptr if kernel TLS lacks the suite
+    bool tx_in_kernel = false;
+    bool rx_in_kernel = false;
+    std::uint64_t tx_seq_at_switch = 0; // record numbers handed to the kernel
+    std::uint64_t rx_seq_at_switch = 0;
+    double handshake_ms = 0;
+};
+
+class SecureStream {
+public:
+    // Runs the handshake on sock (client: peer_name is verified and sent as
+    // SNI unless it is an IP literal) and, with Offload::kernel, moves the
+    // record layer into the kernel before returning.
+    static SecureStream establish(Socket sock, TlsContext& ctx, const std::string& peer_name);
+
+    SecureStream(SecureStream&&) noexcept;
+    SecureStream& operator=(SecureStream&&) noexcept;
+    ~SecureStream();
+
+    // Application data; returns 0 once the peer sent close_notify.
+    std::size_t read_some(std::span<char> out);
+    // Fills out completely; false if close_notify came first (partial data lost).
+    bool read_exact(std::span<char> out);
+    // A line ending in "\n" (the "\r\n" or "\n" is stripped); nullopt at
+    // close_notify before any byte. Throws if longer than max_len.
+    std::optional<std::string> read_line(std::size_t max_len);
+
+    void write_all(std::span<const char> data);
+    // Sends len bytes of file_fd from offset: sendfile(2) when the kernel
+    // does the record crypto, pread + SSL_write otherwise.
+    void send_file(int file_fd, std::uint64_t offset, std::uint64_t len);
+    // Sends our close_notify (once).
+    void send_close_notify();
+
+    // The secrets the kernel gets (or would get) for our TX and RX right now.
+    std::pair<KernelCryptoInfo, KernelCryptoInfo> kernel_crypto_info() const;
+
+    int fd() const noexcept { return sock_.fd.get(); }
+    const Socket& socket() const noexcept { return sock_; }
+    const StreamInfo& info() const noexcept { return info_; }
+    TlsVersion version() const noexcept { return version_; }
+
+private:
+    SecureStream(Socket sock, Role role);
+    void handshake(TlsContext& ctx, const std::string& peer_name);
+    void offload_to_kernel();
+    std::size_t fill_from_transport(std::span<char> out);
+
+    Socket sock_;
+    Role role_;
+    TlsVersion version_ = TlsVersion::tls13;
+    std::unique_ptr<HandshakeObserver> observer_;
+    ossl::UniquePtr<SSL> ssl_;
+    StreamInfo info_;
+    bool close_notify_sent_ = false;
+    // Plaintext received but not yet handed to the caller.
+    std::vector<char> rx_buf_;
+    std::size_t rx_begin_ = 0, rx_end_ = 0;
+};
+
+} // namespace mptls

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// Watches one SSL object through OpenSSL's callbacks to learn what kernel
+// offload needs and OpenSSL 3.0 does not expose: the TLS 1.3 application
+// traffic secrets, how many records each direction has protected with the
+// current keys, and the last alert the peer sent.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <openssl/ssl.h>
+
+#include "mptls/ossl.hpp"
+#include "mptls/record_keys.hpp"
+#include "mptls/tls_context.hpp"
+
+namespace mptls {
+
+enum class Flow { read = 0, write = 1 };
+
+class HandshakeObserver {
+public:
+    explicit HandshakeObserver(Role role) : role_(role) {}
+    HandshakeObserver(const HandshakeObserver&) = delete;
+    HandshakeObserver& operator=(const HandshakeObserver&) = delete;
+
+    // Installs the per-SSL callbacks; the observer must outlive ssl's use.
+    void attach(SSL* ssl);
+    static HandshakeObserver* of(const SSL* ssl);
+
+    // One NSS key-log line ("LABEL client_random secret").
+    void on_keylog_line(std::string_view line);
+
+    // Sequence number of the next record in this flow under the current keys.
+    std::uint64_t next_record_seq(Flow flow, TlsVersion version) const;
+
+    const Secret& client_app_secret() const noexcept { return client_app_secret_; }
+    const Secret& server_app_secret() const noexcept { return server_app_secret_; }
+    // Last alert received from the peer, e.g. "handshake failure"; empty if none.
+    const std::string& peer_alert() const noexcept { return peer_alert_; }
+
+private:
+    static void on_message(int write_p, int version, int content_type, const void* buf,
+                           size_t len, SSL* ssl, void* arg);
+    static void on_info(const SSL* ssl, int where, int ret);
+
+    // Records counted since the keys last changed, per flow. TLS 1.2 changes
+    // keys at ChangeCipherSpec (RFC 5246 §7.1); TLS 1.3 when a traffic secret
+    // is installed (RFC 8446 §7.2), which OpenSSL reports through the key
+    // log. The compatibility-mode CCS records of TLS 1.3 must not reset the
+    // count, hence two counters and the choice made once the version is known.
+    struct Counter {
+        std::uint64_t since_ccs = 0;
+        std::uint64_t since_secret = 0;
+    };
+    std::array<Counter, 2> records_{};
+    Role role_;
+    Secret client_app_secret_;
+    Secret server_app_secret_;
+    std::string peer_alert_;
+};
+
+} // namespace mptls

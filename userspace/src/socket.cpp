@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+#include "mptls/socket.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mptls/error.hpp"
+
+namespace mptls {
+
+void Fd::reset() noexcept {
+    if (fd_ >= 0)
+        ::close(fd_);
+    fd_ = -1;
+}
+
+const char* transport_name(Transport t) { return t == Transport::mptcp ? "mptcp" : "tcp"; }
+
+bool mptcp_unavailable_errno(int err) {
+    return err == ENOPROTOOPT || err == EPROTONOSUPPORT || err == EINVAL;
+}
+
+namespace {
+
+Socket open_socket(int family, Transport transport) {
+    Socket s;
+    if (transport == Transport::mptcp) {
+        int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
+        if (fd >= 0) {
+            s.fd = Fd(fd);
+            s.is_mptcp = true;
+            return s;
+        }
+        if (!mptcp_unavailable_errno(errno))
+            throw Error::from_errno("cannot create an MPTCP socket", errno);
+        s.note = std::string("MPTCP is unavailable on this host (") + std::strerror(errno) +
+                 "), using TCP; enable it with sysctl net.mptcp.enabled=1";
+    }
+    int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0)
+        throw Error::from_errno("cannot create a TCP socket", errno);
+    s.fd = Fd(fd);
+    return s;
+}
+
+struct AddrinfoDeleter {
+    void operator()(addrinfo* ai) const noexcept { freeaddrinfo(ai); }
+};
+using AddrinfoPtr = std::unique_ptr<addrinfo, AddrinfoDeleter>;
+
+AddrinfoPtr resolve(const HostPort& hp, bool passive) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = passive ? AI_PASSIVE : AI_ADDRCONFIG;
+    addrinfo* res = nullptr;
+    const char* host = hp.host == "*" ? nullptr : hp.host.c_str();
+    if (int rc = getaddrinfo(host, hp.port.c_str(), &hints, &res); rc != 0)
+        throw Error("cannot resolve " + hp.host + ": " + gai_strerror(rc) +
+                    "; check the name or use an IP address");
+    return AddrinfoPtr(res);
+}
+
+} // namespace
+
+Listener listen_on(const HostPort& where, Transport transport) {
+    AddrinfoPtr ai = resolve(where, true);
+    Socket s = open_socket(ai->ai_family, transport);
+    int one = 1;
+    setsockopt(s.fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(s.fd.get(), ai->ai_addr, ai->ai_addrlen) != 0)
+        throw Error::from_errno("cannot bind " + where.host + ":" + where.port +
+                                    " (is another server running there?)", errno);
+    if (::listen(s.fd.get(), 64) != 0)
+        throw Error::from_errno("cannot listen on " + where.host + ":" + where.port, errno);
+    Listener l{.sock = std::move(s), .bound = {}};
+    l.bound = local_address(l.sock.fd.get());
+    return l;
+}
+
+Socket accept_connection(const Listener& listener) {
+    for (;;) {
+        int fd = ::accept4(listener.sock.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0)
+            return Socket{.fd = Fd(fd), .is_mptcp = listener.sock.is_mptcp, .note = listener.sock.note};
+        if (errno != EINTR && errno != ECONNABORTED)
+            throw Error::from_errno("accept failed", errno);
+    }
+}
+
+Socket connect_to(const HostPort& to, Transport transport) {
+    AddrinfoPtr ai = resolve(to, false);
+    int last_errno = 0;
+    for (addrinfo* p = ai.get(); p != nullptr; p = p->ai_next) {
+        Socket s = open_socket(p->ai_family, transport);
+        if (::connect(s.fd.get(), p->ai_addr, p->ai_addrlen) == 0)
+            return s;
+        last_errno = errno;
+    }
+    throw Error::from_errno("cannot connect to " + to.host + ":" + to.port +
+                                " (is the server running and reachable?)", last_errno);
+}
+
+} // namespace mptls

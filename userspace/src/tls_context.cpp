@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include "mptls/tls_context.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "handshake_observer.hpp"
+#include "mptls/error.hpp"
+
+namespace mptls {
+namespace {
+
+// Opening the file ourselves first gives a message that names it and the
+// errno, which OpenSSL's PEM errors do not.
+void require_readable(const std::string& path, const char* what, const char* option) {
+    std::ifstream f(path);
+    if (!f)
+        throw Error(std::string("cannot read ") + what + " file " + path + ": " +
+                        std::strerror(errno) + "; check " + option,
+                    errno);
+}
+
+std::string all_tls12_kernel_suites() {
+    std::string out;
+    for (const auto& c : all_ciphers())
+        out += (out.empty() ? "" : ":") + std::string(c.tls12_suites);
+    return out;
+}
+
+void set_versions(SSL_CTX* ctx, VersionChoice v) {
+    const int min = v == VersionChoice::tls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    const int max = v == VersionChoice::tls12 ? TLS1_2_VERSION : TLS1_3_VERSION;
+    if (SSL_CTX_set_min_proto_version(ctx, min) != 1 || SSL_CTX_set_max_proto_version(ctx, max) != 1)
+        throw Error::from_openssl("cannot restrict the TLS version");
+}
+
+void set_ciphers(SSL_CTX* ctx, const CipherSpec* cipher, Offload offload) {
+    if (cipher != nullptr) {
+        if (SSL_CTX_set_cipher_list(ctx, std::string(cipher->tls12_suites).c_str()) != 1 ||
+            SSL_CTX_set_ciphersuites(ctx, std::string(cipher->tls13_suite).c_str()) != 1)
+            throw Error::from_openssl("OpenSSL refused cipher " + std::string(cipher->name));
+        return;
+    }
+    // Default choice. Every TLS 1.3 default suite is one the kernel has, but
+    // the TLS 1.2 default list includes CBC suites kernel TLS cannot take,
+    // so with kernel offload we offer only suites from our table.
+    if (offload == Offload::kernel &&
+        SSL_CTX_set_cipher_list(ctx, all_tls12_kernel_suites().c_str()) != 1)
+        throw Error::from_openssl("OpenSSL refused the kernel-capable TLS 1.2 suites");
+}
+
+void load_server_identity(SSL_CTX* ctx, const TlsSettings& s) {
+    if (s.cert_file.empty() || s.key_file.empty())
+        throw Error("the server needs a certificate and key: pass --cert and --key "
+                    "(mptls gen-ca DIR creates test ones)");
+    require_readable(s.cert_file, "certificate", "--cert");
+    require_readable(s.key_file, "private key", "--key");
+    if (SSL_CTX_use_certificate_chain_file(ctx, s.cert_file.c_str()) != 1)
+        throw Error::from_openssl("cannot load certificate " + s.cert_file + " (check --cert)");
+    if (SSL_CTX_use_PrivateKey_file(ctx, s.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+        throw Error::from_openssl("cannot load private key " + s.key_file + " (check --key)");
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        throw Error::from_openssl("private key " + s.key_file + " does not match certificate " +
+                                  s.cert_file);
+    // Lets DHE-RSA-AES128-CCM work with RSA certificates.
+    SSL_CTX_set_dh_auto(ctx, 1);
+}
+
+void load_client_trust(SSL_CTX* ctx, const TlsSettings& s) {
+    if (!s.verify_peer) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+        return;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    if (s.ca_file.empty()) {
+        if (SSL_CTX_set_default_verify_paths(ctx) != 1)
+            throw Error::from_openssl("cannot load the system trust store (pass --ca)");
+        return;
+    }
+    require_readable(s.ca_file, "CA certificate", "--ca");
+    if (SSL_CTX_load_verify_locations(ctx, s.ca_file.c_str(), nullptr) != 1)
+        throw Error::from_openssl("cannot load CA certificate " + s.ca_file + " (check --ca)");
+}
+
+void on_keylog(const SSL* ssl, const char* line) {
+    auto* ctx = static_cast<TlsContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    if (ctx != nullptr)
+        ctx->write_keylog_line(line);
+    if (auto* obs = HandshakeObserver::of(ssl))
+        obs->on_keylog_line(line);
+}
+
+} // namespace
+
+TlsContext::TlsContext(const TlsSettings& settings) : settings_(settings) {
+    const bool server = settings.role == Role::server;
+    ctx_.reset(SSL_CTX_new(server ? TLS_server_method() : TLS_client_method()));
+    if (!ctx_)
+        throw Error::from_openssl("cannot create an OpenSSL context");
+    SSL_CTX* ctx = ctx_.get();
+
+    set_versions(ctx, settings.version);
+    set_ciphers(ctx, settings.cipher, settings.offload);
+    // We derive and push keys ourselves (OpenSSL 3.0's own kTLS cannot do
+    // TLS 1.3 RX and fails silently on MPTCP sockets), so never let OpenSSL
+    // try. Read-ahead stays off so OpenSSL never holds bytes beyond the
+    // record it is processing when we hand the socket to the kernel.
+    SSL_CTX_clear_options(ctx, SSL_OP_ENABLE_KTLS);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_read_ahead(ctx, 0);
+    SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
+
+    if (server)
+        load_server_identity(ctx, settings);
+    else
+        load_client_trust(ctx, settings);
+
+    if (!settings.keylog_file.empty()) {
+        keylog_.reset(std::fopen(settings.keylog_file.c_str(), "a"));
+        if (!keylog_)
+            throw Error::from_errno("cannot open key log file " + settings.keylog_file +
+                                        " (check --keylog)", errno);
+    }
+    // Always on: the callback is how we learn TLS 1.3 traffic secrets.
+    SSL_CTX_set_app_data(ctx, this);
+    SSL_CTX_set_keylog_callback(ctx, on_keylog);
+}
+
+void TlsContext::write_keylog_line(const char* line) {
+    if (!keylog_)
+        return;
+    std::fprintf(keylog_.get(), "%s\n", line);
+    std::fflush(keylog_.get());
+}
+
+} // namespace mptls
