@@ -188,8 +188,13 @@ void SecureStream::offload_to_kernel() {
 }
 
 std::size_t SecureStream::fill_from_transport(std::span<char> out) {
-    if (info_.rx_in_kernel)
-        return ktls_recv(sock_.fd.get(), out);
+    if (peer_closed_)
+        return 0;
+    if (info_.rx_in_kernel) {
+        const std::size_t n = ktls_recv(sock_.fd.get(), out);
+        peer_closed_ = n == 0;
+        return n;
+    }
     SSL* ssl = ssl_.get();
     for (;;) {
         std::size_t n = 0;
@@ -199,8 +204,10 @@ std::size_t SecureStream::fill_from_transport(std::span<char> out) {
         const int saved_errno = errno;
         if (ret == 1)
             return n;
-        if (err == SSL_ERROR_ZERO_RETURN)
+        if (err == SSL_ERROR_ZERO_RETURN) {
+            peer_closed_ = true;
             return 0;
+        }
         if (err == SSL_ERROR_WANT_READ)
             continue;
         if (err == SSL_ERROR_SYSCALL && saved_errno == 0 && ERR_peek_error() == 0)

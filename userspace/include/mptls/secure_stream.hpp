@@ -58,6 +58,8 @@ public:
     void send_file(int file_fd, std::uint64_t offset, std::uint64_t len);
     // Sends our close_notify (once).
     void send_close_notify();
+    // True once the peer's close_notify has been read.
+    bool peer_closed() const noexcept { return peer_closed_; }
 
     // The secrets the kernel gets (or would get) for our TX and RX right now.
     std::pair<KernelCryptoInfo, KernelCryptoInfo> kernel_crypto_info() const;
@@ -80,6 +82,7 @@ private:
     ossl::UniquePtr<SSL> ssl_;
     StreamInfo info_;
     bool close_notify_sent_ = false;
+    bool peer_closed_ = false;
     // Plaintext received but not yet handed to the caller.
     std::vector<char> rx_buf_;
     std::size_t rx_begin_ = 0, rx_end_ = 0;

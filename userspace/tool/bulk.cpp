@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+#include "bulk.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <sstream>
+
+#include "mptls/error.hpp"
+#include "payload.hpp"
+#include "progress.hpp"
+
+namespace mptls::tool {
+namespace {
+
+constexpr std::string_view kMagic = "MPTLS-BULK/1";
+constexpr std::size_t kChunk = 256 * 1024;
+constexpr std::size_t kMaxLine = 1024;
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// Writes len bytes and returns their SHA-256 when verify is on.
+std::optional<Digest> send_payload(SecureStream& s, std::uint64_t len, const BulkSettings& cfg,
+                                   const char* label) {
+    Progress progress(label, len, cfg.progress);
+    if (!cfg.send_file.empty()) {
+        const OpenFile file = open_regular_file(cfg.send_file, "--send-file");
+        if (file.size < len)
+            throw Error(cfg.send_file + " shrank while being sent; keep it unchanged during the transfer");
+        std::optional<Digest> digest;
+        if (cfg.verify)
+            digest = digest_of_file(file.fd.get(), len);
+        // sendfile(2) in large slices keeps the progress line alive.
+        constexpr std::uint64_t slice = 64ull << 20;
+        for (std::uint64_t off = 0; off < len; off += slice) {
+            s.send_file(file.fd.get(), off, std::min(slice, len - off));
+            progress.update(std::min(len, off + slice));
+        }
+        return digest;
+    }
+    const std::vector<char> pattern = make_pattern(cfg.marker, kChunk);
+    std::optional<Sha256> sha;
+    if (cfg.verify)
+        sha.emplace();
+    for (std::uint64_t done = 0; done < len;) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, len - done));
+        s.write_all({pattern.data(), n});
+        if (sha)
+            sha->update({pattern.data(), n});
+        done += n;
+        progress.update(done);
+    }
+    if (sha)
+        return sha->finish();
+    return std::nullopt;
+}
+
+std::optional<Digest> receive_payload(SecureStream& s, std::uint64_t len, bool verify, bool show,
+                                      const char* label) {
+    Progress progress(label, len, show);
+    std::vector<char> buf(kChunk);
+    std::optional<Sha256> sha;
+    if (verify)
+        sha.emplace();
+    for (std::uint64_t done = 0; done < len;) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), len - done));
+        const std::size_t n = s.read_some({buf.data(), want});
+        if (n == 0)
+            throw Error("peer ended the connection after " + std::to_string(done) + " of " +
+                        std::to_string(len) + " bytes; check the peer's log");
+        if (sha)
+            sha->update({buf.data(), n});
+        done += n;
+        progress.update(done);
+    }
+    if (sha)
+        return sha->finish();
+    return std::nullopt;
+}
+
+Digest read_digest(SecureStream& s) {
+    Digest d{};
+    if (!s.read_exact({reinterpret_cast<char*>(d.data()), d.size()}))
+        throw Error("peer closed the connection before sending its SHA-256; check the peer's log");
+    return d;
+}
+
+void write_digest(SecureStream& s, const Digest& d) {
+    s.write_all({reinterpret_cast<const char*>(d.data()), d.size()});
+}
+
+[[noreturn]] void digest_mismatch(const Digest& sent, const Digest& received) {
+    throw Error("--verify failed: the SHA-256 of the received stream (" + to_hex(received) +
+                ") differs from the sender's (" + to_hex(sent) +
+                "); data was corrupted, retry with --offload user to locate the fault");
+}
+
+// Sender: send our digest, then check the receiver's.
+void verify_as_sender(SecureStream& s, const Digest& sent) {
+    write_digest(s, sent);
+    const Digest theirs = read_digest(s);
+    if (theirs != sent)
+        digest_mismatch(sent, theirs);
+}
+
+// Receiver: check the sender's digest, then send ours so it can check too.
+void verify_as_receiver(SecureStream& s, const Digest& received) {
+    const Digest theirs = read_digest(s);
+    write_digest(s, received);
+    if (theirs != received)
+        digest_mismatch(theirs, received);
+}
+
+struct BulkRequest {
+    Direction direction = Direction::up;
+    std::uint64_t bytes = 0;
+    bool verify = false;
+};
+
+std::optional<BulkRequest> parse_request(const std::string& line) {
+    std::istringstream in(line);
+    std::string magic, dir, verify;
+    BulkRequest r;
+    if (!(in >> magic >> dir >> r.bytes >> verify) || magic != kMagic)
+        return std::nullopt;
+    if (dir == "up") r.direction = Direction::up;
+    else if (dir == "down") r.direction = Direction::down;
+    else return std::nullopt;
+    if (verify == "verify") r.verify = true;
+    else if (verify != "noverify") return std::nullopt;
+    return r;
+}
+
+} // namespace
+
+bool is_bulk_request(const std::string& first_line) { return first_line.starts_with(kMagic); }
+
+TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64_t bytes,
+                               const BulkSettings& cfg) {
+    TransferResult r;
+    r.workload = cfg.send_file.empty() ? "bulk" : "file";
+    if (!cfg.send_file.empty())
+        bytes = open_regular_file(cfg.send_file, "--send-file").size;
+
+    const auto start = Clock::now();
+    const std::string request = std::string(kMagic) + (direction == Direction::up ? " up " : " down ") +
+                                std::to_string(bytes) + (cfg.verify ? " verify\n" : " noverify\n");
+    s.write_all(request);
+    const auto reply = s.read_line(kMaxLine);
+    if (!reply)
+        throw Error("server closed the connection without answering the transfer request");
+    if (reply->starts_with("ERR "))
+        throw Error("server refused the transfer: " + reply->substr(4));
+    std::uint64_t len = 0;
+    if (std::sscanf(reply->c_str(), "OK %llu", reinterpret_cast<unsigned long long*>(&len)) != 1)
+        throw Error("server answered \"" + *reply + "\"; is it an mptls server?");
+
+    if (direction == Direction::up) {
+        const auto digest = send_payload(s, len, cfg, "upload");
+        r.bytes_sent = len;
+        if (digest)
+            verify_as_sender(s, *digest);
+    } else {
+        const auto digest = receive_payload(s, len, cfg.verify, cfg.progress, "download");
+        r.bytes_received = len;
+        if (digest)
+            verify_as_receiver(s, *digest);
+    }
+    r.verify = cfg.verify ? "ok" : "off";
+    r.duration_ms = ms_since(start);
+    return r;
+}
+
+TransferResult serve_bulk(SecureStream& s, const std::string& request_line, const BulkSettings& cfg) {
+    const auto start = Clock::now();
+    const auto req = parse_request(request_line);
+    if (!req) {
+        s.write_all(std::string("ERR malformed request; use an mptls client of the same version\n"));
+        throw Error("client sent a malformed transfer request \"" + request_line + "\"");
+    }
+    TransferResult r;
+    r.workload = "bulk";
+    BulkSettings send_cfg = cfg;
+    send_cfg.verify = req->verify;
+    std::uint64_t len = req->bytes;
+    if (req->direction == Direction::down && !cfg.send_file.empty()) {
+        // The server's file wins over the requested size.
+        len = open_regular_file(cfg.send_file, "--send-file").size;
+        r.workload = "file";
+    }
+    s.write_all("OK " + std::to_string(len) + "\n");
+    if (req->direction == Direction::down) {
+        const auto digest = send_payload(s, len, send_cfg, "serving");
+        r.bytes_sent = len;
+        if (digest)
+            verify_as_sender(s, *digest);
+    } else {
+        const auto digest = receive_payload(s, len, req->verify, cfg.progress, "receiving");
+        r.bytes_received = len;
+        if (digest)
+            verify_as_receiver(s, *digest);
+    }
+    r.verify = req->verify ? "ok" : "off";
+    r.duration_ms = ms_since(start);
+    return r;
+}
+
+} // namespace mptls::tool

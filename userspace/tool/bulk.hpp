@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// The bulk-transfer workload. The client opens with one request line
+//   MPTLS-BULK/1 <up|down> <bytes> <verify|noverify>\n
+// and the server answers "OK <bytes>\n" (the length it will send or accept)
+// or "ERR <sentence>\n". Then the sender writes exactly <bytes> bytes. With
+// verify, the sender follows with the 32-byte SHA-256 of what it sent; the
+// receiver compares it with its own and answers with its own digest, so
+// both ends check and both report a mismatch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "cli.hpp"
+#include "mptls/secure_stream.hpp"
+#include "report.hpp"
+
+namespace mptls::tool {
+
+struct BulkSettings {
+    bool verify = false;
+    std::string marker;     // fill generated payload with this text
+    std::string send_file;  // send this file instead of generated payload
+    bool progress = false;  // show progress on a terminal
+};
+
+TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64_t bytes,
+                               const BulkSettings& settings);
+
+bool is_bulk_request(const std::string& first_line);
+TransferResult serve_bulk(SecureStream& s, const std::string& request_line,
+                          const BulkSettings& settings);
+
+} // namespace mptls::tool

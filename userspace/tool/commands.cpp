@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+#include "commands.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "bulk.hpp"
+#include "http.hpp"
+#include "mptls/error.hpp"
+#include "mptls/mptcp_stats.hpp"
+#include "mptls/secure_stream.hpp"
+#include "mptls/test_pki.hpp"
+#include "payload.hpp"
+#include "report.hpp"
+
+namespace mptls::tool {
+namespace {
+
+constexpr std::size_t kMaxRequestLine = 8192;
+
+void note(const std::string& text) { std::fprintf(stderr, "mptls: note: %s\n", text.c_str()); }
+
+TlsSettings tls_settings(const Options& o, Role role) {
+    return TlsSettings{
+        .role = role,
+        .version = o.tls,
+        .cipher = o.cipher,
+        .offload = o.offload,
+        .cert_file = o.cert,
+        .key_file = o.key,
+        .ca_file = o.ca,
+        .verify_peer = !o.insecure,
+        .keylog_file = o.keylog,
+    };
+}
+
+// Samples MPTCP counters (before closing, while subflows still exist),
+// then exchanges close_notify: ours first, then wait for the peer's so the
+// connection ends cleanly on both sides.
+MptcpStats finish_connection(SecureStream& s) {
+    MptcpStats stats = query_mptcp_stats(s.fd(), s.socket().is_mptcp);
+    s.send_close_notify();
+    char buf[kMaxRequestLine];
+    while (!s.peer_closed()) {
+        if (s.read_some(buf) != 0)
+            throw Error("peer sent data after the transfer was complete");
+    }
+    return stats;
+}
+
+void print_report(const ConnectionReport& r, const Options& o) {
+    const bool fell_back = r.transport == Transport::mptcp && r.mptcp.is_mptcp_socket &&
+                           r.mptcp.fell_back.value_or(false);
+    if (fell_back)
+        note("the peer did not negotiate MPTCP, so this connection fell back to plain TCP");
+    const std::string line = o.json ? to_json(r) : to_human(r);
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+}
+
+ConnectionReport make_report(const char* role, const SecureStream& s, const Options& o) {
+    ConnectionReport r;
+    r.role = role;
+    r.local = local_address(s.fd());
+    r.peer = peer_address(s.fd());
+    r.transport = o.transport;
+    r.transport_note = s.socket().note;
+    r.tls = s.info();
+    return r;
+}
+
+void write_ready_file(const std::string& path, const std::string& bound) {
+    // Write then rename, so a poller never reads a half-written file.
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << bound << "\n";
+        if (!out.flush())
+            throw Error("cannot write " + tmp + ": check --ready-file");
+    }
+    std::filesystem::rename(tmp, path);
+}
+
+void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
+    SecureStream s = SecureStream::establish(std::move(sock), ctx, "");
+    ConnectionReport r = make_report("server", s, o);
+    const auto first = s.read_line(kMaxRequestLine);
+    if (first && is_bulk_request(*first)) {
+        const BulkSettings cfg{.verify = o.verify, .marker = o.marker, .send_file = o.send_file,
+                               .progress = !o.json};
+        r.transfer = serve_bulk(s, *first, cfg);
+    } else if (first && is_http_request(*first)) {
+        r.transfer = serve_http(s, *first, HttpServerSettings{.root = o.http_root, .marker = o.marker});
+    } else if (first) {
+        throw Error("client sent an unknown request \"" + first->substr(0, 80) +
+                    "\"; connect with mptls client or an HTTP/1.1 client");
+    }
+    r.mptcp = finish_connection(s);
+    print_report(r, o);
+}
+
+} // namespace
+
+int run_server(const Options& o) {
+    TlsContext ctx(tls_settings(o, Role::server));
+    if (!o.http_root.empty() && !std::filesystem::is_directory(o.http_root))
+        throw Error(o.http_root + " is not a directory; check --http-root");
+    if (!o.send_file.empty())
+        open_regular_file(o.send_file, "--send-file");
+
+    const Listener listener = listen_on(*o.listen, o.transport);
+    if (!listener.sock.note.empty())
+        note(listener.sock.note);
+    if (!o.ready_file.empty())
+        write_ready_file(o.ready_file, listener.bound);
+    std::fprintf(stderr, "mptls: listening on %s (%s)\n", listener.bound.c_str(),
+                 listener.sock.is_mptcp ? "mptcp" : "tcp");
+
+    int failures = 0;
+    for (std::uint64_t served = 0; o.count == 0 || served < o.count; ++served) {
+        Socket sock = accept_connection(listener);
+        const std::string peer = peer_address(sock.fd.get());
+        try {
+            serve_one(std::move(sock), ctx, o);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "mptls: %s: %s\n", peer.c_str(), e.what());
+            ++failures;
+        }
+    }
+    return failures == 0 ? 0 : 1;
+}
+
+int run_client(const Options& o) {
+    TlsContext ctx(tls_settings(o, Role::client));
+    Socket sock = connect_to(*o.connect, o.transport);
+    if (!sock.note.empty())
+        note(sock.note);
+    const std::string peer_name = o.servername.empty() ? o.connect->host : o.servername;
+    SecureStream s = SecureStream::establish(std::move(sock), ctx, peer_name);
+    ConnectionReport r = make_report("client", s, o);
+
+    if (!o.get_paths.empty()) {
+        r.transfer = run_http_client(s, peer_name, o.get_paths, o.verify);
+    } else if (o.bytes || !o.send_file.empty()) {
+        const BulkSettings cfg{.verify = o.verify, .marker = o.marker, .send_file = o.send_file,
+                               .progress = !o.json};
+        r.transfer = run_bulk_client(s, o.direction, o.bytes.value_or(0), cfg);
+    }
+    r.mptcp = finish_connection(s);
+    print_report(r, o);
+    return 0;
+}
+
+int run_gen_ca(const Options& o) {
+    const TestPki pki = generate_test_pki(o.pki_dir, o.sans);
+    std::printf("CA certificate:     %s\nCA key:             %s\nserver certificate: %s\n"
+                "server key:         %s\n",
+                pki.ca_cert.c_str(), pki.ca_key.c_str(), pki.server_cert.c_str(), pki.server_key.c_str());
+    return 0;
+}
+
+} // namespace mptls::tool
