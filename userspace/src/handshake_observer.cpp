@@ -67,16 +67,20 @@ void HandshakeObserver::on_message(int write_p, int, int content_type, const voi
     if (self == nullptr)
         return;
     Counter& c = self->records_[write_p ? 1 : 0];
-    if (content_type == SSL3_RT_HEADER && len == SSL3_RT_HEADER_LENGTH) {
-        // Fires once per record header read or written, before the record's
-        // contents are processed, so a key change triggered by a record's
-        // contents resets the count after that record was counted.
-        (void)buf;
+    if (content_type != SSL3_RT_HEADER || len != SSL3_RT_HEADER_LENGTH)
+        return;
+    // Fires once per record header read or written, before the record's
+    // contents are processed, so a key change triggered by a record's
+    // contents resets the count after that record was counted. OpenSSL 3.0
+    // reports a ChangeCipherSpec it reads only through this header (no
+    // SSL3_RT_CHANGE_CIPHER_SPEC message callback), so we look at the
+    // header's content type, which TLS 1.2 sends in the clear.
+    const auto record_type = static_cast<const unsigned char*>(buf)[0];
+    if (record_type == SSL3_RT_CHANGE_CIPHER_SPEC)
+        c.since_ccs = 0; // the CCS record itself still uses the old keys
+    else
         ++c.since_ccs;
-        ++c.since_secret;
-    } else if (content_type == SSL3_RT_CHANGE_CIPHER_SPEC) {
-        c.since_ccs = 0;
-    }
+    ++c.since_secret;
 }
 
 void HandshakeObserver::on_info(const SSL* ssl, int where, int ret) {
