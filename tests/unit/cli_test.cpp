@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+// Command-line parsing and its error sentences.
+#include <gtest/gtest.h>
+
+#include "cli.hpp"
+
+namespace mptls::tool {
+namespace {
+
+Options parse(std::initializer_list<std::string> args) {
+    const std::vector<std::string> v(args);
+    return parse_command_line(v);
+}
+
+std::string error_of(std::initializer_list<std::string> args) {
+    try {
+        parse(args);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+TEST(Cli, ServerWithDefaults) {
+    const Options o = parse({"server", "--listen", "0.0.0.0:4433", "--cert", "c.pem", "--key", "k.pem"});
+    EXPECT_EQ(o.command, Command::server);
+    EXPECT_EQ(o.listen->host, "0.0.0.0");
+    EXPECT_EQ(o.listen->port, "4433");
+    EXPECT_EQ(o.offload, Offload::kernel);
+    EXPECT_EQ(o.transport, Transport::mptcp);
+    EXPECT_EQ(o.tls, VersionChoice::any);
+    EXPECT_EQ(o.cipher, nullptr);
+    EXPECT_EQ(o.count, 1u);
+}
+
+TEST(Cli, ClientEveryCommonOption) {
+    const Options o = parse({"client", "--connect", "[::1]:443", "--tls", "1.2", "--cipher", "chacha20",
+                             "--offload=user", "--transport", "tcp", "--verify", "--json", "--keylog",
+                             "keys.txt", "--bytes", "10M", "--direction", "down", "--insecure",
+                             "--servername", "server"});
+    EXPECT_EQ(o.connect->host, "::1");
+    EXPECT_EQ(o.connect->port, "443");
+    EXPECT_EQ(o.tls, VersionChoice::tls12);
+    ASSERT_NE(o.cipher, nullptr);
+    EXPECT_EQ(o.cipher->name, "chacha20");
+    EXPECT_EQ(o.offload, Offload::user);
+    EXPECT_EQ(o.transport, Transport::tcp);
+    EXPECT_TRUE(o.verify);
+    EXPECT_TRUE(o.json);
+    EXPECT_EQ(o.keylog, "keys.txt");
+    EXPECT_EQ(*o.bytes, 10ull << 20);
+    EXPECT_EQ(o.direction, Direction::down);
+    EXPECT_TRUE(o.insecure);
+    EXPECT_EQ(o.servername, "server");
+}
+
+TEST(Cli, HttpPathsAreSplitOnCommas) {
+    const Options o = parse({"client", "--connect", "h:1", "--get", "/a,/b/c,/"});
+    EXPECT_EQ(o.get_paths, (std::vector<std::string>{"/a", "/b/c", "/"}));
+}
+
+TEST(Cli, GenCaTakesADirectoryAndNames) {
+    const Options o = parse({"gen-ca", "pki", "--san", "10.0.0.1,10.0.1.1", "--san", "lab"});
+    EXPECT_EQ(o.command, Command::gen_ca);
+    EXPECT_EQ(o.pki_dir, "pki");
+    EXPECT_EQ(o.sans, (std::vector<std::string>{"10.0.0.1", "10.0.1.1", "lab"}));
+}
+
+TEST(Cli, HelpAnywhere) {
+    EXPECT_EQ(parse({"--help"}).command, Command::help);
+    EXPECT_EQ(parse({"client", "--help"}).command, Command::help);
+}
+
+TEST(Cli, ByteCounts) {
+    EXPECT_EQ(parse_byte_count("1000", "--bytes"), 1000u);
+    EXPECT_EQ(parse_byte_count("64k", "--bytes"), 65536u);
+    EXPECT_EQ(parse_byte_count("2G", "--bytes"), 2ull << 30);
+    EXPECT_THROW(parse_byte_count("10X", "--bytes"), UsageError);
+    EXPECT_THROW(parse_byte_count("", "--bytes"), UsageError);
+    EXPECT_THROW(parse_byte_count("k", "--bytes"), UsageError);
+}
+
+TEST(CliErrors, EachNamesTheFix) {
+    EXPECT_EQ(error_of({}), "missing command: use mptls server, mptls client or mptls gen-ca (see mptls --help)");
+    EXPECT_EQ(error_of({"serve"}), "unknown command \"serve\": use server, client or gen-ca (see mptls --help)");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--tls", "1.1"}),
+              "--tls takes 1.2, 1.3 or default, not \"1.1\"");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--cipher", "aes"}),
+              "--cipher takes aes128gcm|aes256gcm|chacha20|aes128ccm, not \"aes\"");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--offload", "nic"}),
+              "--offload takes kernel or user, not \"nic\"");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--transport", "udp"}),
+              "--transport takes mptcp or tcp, not \"udp\"");
+    EXPECT_EQ(error_of({"client", "--frobnicate"}), "unknown option --frobnicate (see mptls --help)");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--count", "3"}),
+              "option --count does not apply to mptls client");
+    EXPECT_EQ(error_of({"client", "--connect"}), "option --connect needs a value");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--verify=yes"}), "option --verify takes no value");
+    EXPECT_EQ(error_of({"client"}), "mptls client needs --connect HOST:PORT");
+    EXPECT_EQ(error_of({"server", "--cert", "c"}),
+              "mptls server needs --listen ADDR:PORT, e.g. --listen 0.0.0.0:4433");
+    EXPECT_EQ(error_of({"gen-ca"}), "mptls gen-ca needs a directory, e.g. mptls gen-ca ./pki");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--get", "a"}),
+              "--get paths must start with /, not \"a\"");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--get", "/a", "--bytes", "1"}),
+              "--get (HTTP mode) cannot be combined with --bytes or --send-file");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--send-file", "f", "--direction", "down"}),
+              "--send-file on the client uploads; drop --direction down, or give --send-file to "
+              "the server instead");
+    EXPECT_EQ(error_of({"server", "--listen", "h:1", "--count", "x"}),
+              "--count takes a number of connections (0 = forever), not \"x\"");
+}
+
+TEST(CliErrors, AddressForms) {
+    EXPECT_EQ(error_of({"client", "--connect", "::1:443"}),
+              "--connect: expected HOST:PORT or [IPv6]:PORT, got \"::1:443\" (write IPv6 addresses in brackets)");
+    EXPECT_EQ(error_of({"client", "--connect", "host"}),
+              "--connect: expected HOST:PORT or [IPv6]:PORT, got \"host\" (write IPv6 addresses in brackets)");
+    EXPECT_EQ(error_of({"client", "--connect", "host:99999"}),
+              "--connect: expected HOST:PORT or [IPv6]:PORT, got \"host:99999\"");
+    EXPECT_EQ(error_of({"client", "--connect", "[::1]443"}),
+              "--connect: expected HOST:PORT or [IPv6]:PORT, got \"[::1]443\"");
+}
+
+} // namespace
+} // namespace mptls::tool
