@@ -58,6 +58,30 @@ void handle_handshake_record(std::span<const char> rec) {
 
 } // namespace
 
+RecordAction classify_record(unsigned char type, std::span<const char> rec) {
+    switch (type) {
+    case kApplicationData:
+        return RecordAction::deliver;
+    case kAlert: {
+        if (rec.size() < 2)
+            throw Error("peer sent a malformed alert record");
+        const auto level = static_cast<unsigned char>(rec[0]);
+        const auto desc = static_cast<unsigned char>(rec[1]);
+        if (desc == kCloseNotify)
+            return RecordAction::end_of_stream;
+        if (level == kAlertWarning && desc == kUserCanceled)
+            return RecordAction::skip; // RFC 8446 §6.1: close_notify follows
+        throw Error("peer sent TLS alert \"" + alert_name(level, desc) + "\"");
+    }
+    case kHandshake:
+        handle_handshake_record(rec);
+        return RecordAction::skip;
+    default:
+        throw Error("peer sent a TLS record of unsupported type " + std::to_string(type) +
+                    " after the handshake");
+    }
+}
+
 std::size_t ktls_recv(int fd, std::span<char> buf) {
     if (buf.size() < kMaxRecordPlaintext)
         throw Error("internal error: ktls_recv needs a buffer of a full TLS record");
@@ -89,27 +113,10 @@ std::size_t ktls_recv(int fd, std::span<char> buf) {
             if (c->cmsg_level == SOL_TLS && c->cmsg_type == TLS_GET_RECORD_TYPE)
                 type = *CMSG_DATA(c);
 
-        const auto rec = buf.first(static_cast<std::size_t>(n));
-        switch (type) {
-        case kApplicationData:
-            return rec.size();
-        case kAlert: {
-            if (rec.size() < 2)
-                throw Error("peer sent a malformed alert record");
-            const auto level = static_cast<unsigned char>(rec[0]);
-            const auto desc = static_cast<unsigned char>(rec[1]);
-            if (desc == kCloseNotify)
-                return 0;
-            if (level == kAlertWarning && desc == kUserCanceled)
-                continue; // RFC 8446 §6.1: followed by close_notify
-            throw Error("peer sent TLS alert \"" + alert_name(level, desc) + "\"");
-        }
-        case kHandshake:
-            handle_handshake_record(rec);
-            continue;
-        default:
-            throw Error("peer sent a TLS record of unsupported type " + std::to_string(type) +
-                        " after the handshake");
+        switch (classify_record(type, buf.first(static_cast<std::size_t>(n)))) {
+        case RecordAction::deliver: return static_cast<std::size_t>(n);
+        case RecordAction::end_of_stream: return 0;
+        case RecordAction::skip: continue;
         }
     }
 }

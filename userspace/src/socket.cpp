@@ -6,6 +6,7 @@
 #include <memory>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -66,6 +67,15 @@ AddrinfoPtr resolve(const HostPort& hp, bool passive) {
     return AddrinfoPtr(res);
 }
 
+// Our request/response exchanges (bulk request line, digests, HTTP head
+// then body) are small writes answered by the peer: with Nagle they stall
+// on delayed ACKs for ~40 ms each. Bulk data goes in large writes anyway.
+// Best effort: a kernel whose MPTCP lacks TCP_NODELAY just keeps Nagle.
+void disable_nagle(int fd) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 } // namespace
 
 Listener listen_on(const HostPort& where, Transport transport) {
@@ -86,8 +96,10 @@ Listener listen_on(const HostPort& where, Transport transport) {
 Socket accept_connection(const Listener& listener) {
     for (;;) {
         int fd = ::accept4(listener.sock.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd >= 0)
+        if (fd >= 0) {
+            disable_nagle(fd);
             return Socket{.fd = Fd(fd), .is_mptcp = listener.sock.is_mptcp, .note = listener.sock.note};
+        }
         if (errno != EINTR && errno != ECONNABORTED)
             throw Error::from_errno("accept failed", errno);
     }
@@ -98,8 +110,10 @@ Socket connect_to(const HostPort& to, Transport transport) {
     int last_errno = 0;
     for (addrinfo* p = ai.get(); p != nullptr; p = p->ai_next) {
         Socket s = open_socket(p->ai_family, transport);
-        if (::connect(s.fd.get(), p->ai_addr, p->ai_addrlen) == 0)
+        if (::connect(s.fd.get(), p->ai_addr, p->ai_addrlen) == 0) {
+            disable_nagle(s.fd.get());
             return s;
+        }
         last_errno = errno;
     }
     throw Error::from_errno("cannot connect to " + to.host + ":" + to.port +

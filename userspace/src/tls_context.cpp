@@ -3,6 +3,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <fstream>
 #include <string>
 
@@ -118,7 +120,10 @@ TlsContext::TlsContext(const TlsSettings& settings) : settings_(settings) {
         load_client_trust(ctx, settings);
 
     if (!settings.keylog_file.empty()) {
-        keylog_.reset(std::fopen(settings.keylog_file.c_str(), "a"));
+        // The log holds session secrets: readable by the owner only.
+        const int fd = ::open(settings.keylog_file.c_str(),
+                              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        keylog_.reset(fd >= 0 ? ::fdopen(fd, "a") : nullptr);
         if (!keylog_)
             throw Error::from_errno("cannot open key log file " + settings.keylog_file +
                                         " (check --keylog)", errno);

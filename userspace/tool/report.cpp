@@ -103,8 +103,9 @@ std::string to_human(const ConnectionReport& r) {
         path = "tcp";
     } else if (!r.mptcp.is_mptcp_socket || r.mptcp.fell_back.value_or(false)) {
         path = "mptcp (fell back to tcp)";
-    } else if (r.mptcp.subflows) {
-        path = "mptcp (" + std::to_string(*r.mptcp.subflows) + " extra subflows)";
+    } else if (!r.mptcp.per_subflow.empty()) {
+        const auto n = r.mptcp.per_subflow.size();
+        path = "mptcp (" + std::to_string(n) + (n == 1 ? " subflow)" : " subflows)");
     } else {
         path = "mptcp";
     }

@@ -19,6 +19,16 @@ inline constexpr std::size_t kMaxRecordPlaintext = 16384;
 // never split across calls.
 std::size_t ktls_recv(int fd, std::span<char> buf);
 
+// What ktls_recv does with one record the kernel passed up.
+enum class RecordAction {
+    deliver,       // application data for the caller
+    end_of_stream, // close_notify
+    skip,          // nothing for the caller (session tickets, user_canceled)
+};
+// type: the TLS_GET_RECORD_TYPE value. Throws Error naming anything that
+// must not be ignored (fatal alerts, KeyUpdate, renegotiation, unknown types).
+RecordAction classify_record(unsigned char type, std::span<const char> payload);
+
 // Sends the warning-level close_notify alert as a kernel TLS record.
 void ktls_send_close_notify(int fd);
 
