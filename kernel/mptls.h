@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mptls internal header.  The module gives MPTCP sockets the kTLS socket API
+ * (include/uapi/linux/tls.h) by doing the record layer at the MPTCP-level
+ * socket (msk): TX seals records and hands the bytes to MPTCP's own sendmsg,
+ * RX pulls the byte stream from MPTCP's recvmsg, cuts it into records and
+ * opens them.  MPTCP decides how bytes spread over subflows; records never see
+ * subflows, so a connection that fell back to plain TCP works the same way.
+ */
+#ifndef MPTLS_H
+#define MPTLS_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/tls.h>
+#include <net/sock.h>
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
+#include <crypto/aead.h>
+
+#include "record.h"
+
+#define MPTLS_MAX_IV		12	/* salt + per-record IV, the AEAD nonce */
+#define MPTLS_MAX_KEY		32
+#define MPTLS_MAX_TAG		16
+#define MPTLS_REC_SEQ_SIZE	8
+#define MPTLS_AAD_TLS12		13	/* seq, type, version, length */
+#define MPTLS_MAX_NONCE_BUF	16	/* ccm(aes) wants a 16-byte counter block */
+
+/* One row per cipher: every check and size derives from it (cipher.c). */
+struct mptls_cipher_desc {
+	u16 cipher_type;	/* TLS_CIPHER_* */
+	const char *name;	/* for messages */
+	const char *crypto_alg;	/* kernel crypto API name */
+	u16 info_size;		/* sizeof the uapi tls12_crypto_info_* struct */
+	u8 key_size, salt_size, iv_size, tag_size;
+	u8 key_off, salt_off, iv_off, rec_seq_off;	/* offsets in that struct */
+	/* TLS 1.2 records carry iv_size bytes of explicit nonce (AES-GCM/CCM). */
+	bool tls12_explicit_nonce;
+	/* ccm(aes) takes the nonce inside a 16-byte block whose first byte is L-1. */
+	bool ccm_nonce_block;
+};
+
+/* The crypto state of one direction. */
+struct mptls_cipher_state {
+	const struct mptls_cipher_desc *desc;
+	u16 version;				/* TLS_1_2_VERSION or TLS_1_3_VERSION */
+	struct crypto_aead *aead;
+	struct aead_request *req;		/* one at a time: the direction's lock */
+	u8 iv[MPTLS_MAX_IV];			/* salt || per-record IV */
+	u8 nonce[MPTLS_MAX_NONCE_BUF];		/* built per record */
+	u8 aad[MPTLS_AAD_TLS12];		/* in the ctx, not on the stack: sg needs it */
+	u8 rec_seq[MPTLS_REC_SEQ_SIZE];		/* big-endian, next record */
+	struct mptls_record_limits limits;
+	/* The uapi struct as userspace gave it, for getsockopt.  Holds the key. */
+	union {
+		struct tls_crypto_info info;
+		struct tls12_crypto_info_aes_gcm_128 aes_gcm_128;
+		struct tls12_crypto_info_aes_gcm_256 aes_gcm_256;
+		struct tls12_crypto_info_aes_ccm_128 aes_ccm_128;
+		struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
+	} conf;
+};
+
+/* A decrypted record waiting to be read (RX). */
+struct mptls_rx_rec {
+	struct list_head list;
+	u8 type;		/* content type (inner type for TLS 1.3) */
+	unsigned int off;	/* plaintext already consumed */
+	unsigned int len;	/* plaintext length */
+	unsigned int data;	/* offset of the plaintext in buf */
+	u8 buf[];		/* the record as received, opened in place */
+};
+
+struct mptls_tx {
+	struct mutex lock;		/* serialises senders; taken before the msk lock */
+	struct mptls_cipher_state cs;
+	u8 *buf;			/* one record: header | nonce | plaintext | tag */
+	/* Plaintext gathered for a record not sealed yet (MSG_MORE). */
+	unsigned int open_len;
+	u8 open_type;
+	/* Sealed bytes not yet accepted by MPTCP (non-blocking back-pressure). */
+	unsigned int pending_off, pending_len;
+	int err;			/* sticky: the sequence space ran out */
+	bool zerocopy_ro;		/* TLS_TX_ZEROCOPY_RO, accepted for the API */
+};
+
+struct mptls_rx {
+	struct mutex lock;		/* serialises readers; taken before the msk lock */
+	struct mptls_cipher_state cs;
+	/* The record being reassembled from the byte stream. */
+	struct mptls_rx_rec *asm_rec;
+	unsigned int asm_have;		/* bytes of it received */
+	unsigned int asm_len;		/* its full length, 0 until the header is in */
+	struct list_head ready;		/* opened records, oldest first */
+	struct mptls_rx_rec *spare;	/* one buffer kept to avoid an alloc per record */
+	int err;			/* sticky: a record failed to open */
+	int stopped;			/* a framing error stopped the parser */
+	bool eof;			/* MPTCP reported the end of the stream */
+	bool no_pad;			/* TLS_RX_EXPECT_NO_PAD */
+};
+
+/*
+ * Per-socket context, hung off the msk's icsk_ulp_data (MPTCP uses that field
+ * only on subflows).  Created by TCP_ULP "tls", freed at close.
+ */
+struct mptls_ctx {
+	/* Read-mostly: the socket's original protocol, restored at close. */
+	struct proto *sk_proto;
+	const struct proto_ops *sk_ops;
+	struct sock *sk;
+	bool tx_ready, rx_ready;	/* written under both the msk lock and the dir lock */
+
+	struct mptls_tx tx;
+	struct mptls_rx rx;
+	struct rcu_head rcu;
+};
+
+static inline struct mptls_ctx *mptls_get_ctx(const struct sock *sk)
+{
+	/* Our own sk_prot is installed only after the pointer is published. */
+	return (__force struct mptls_ctx *)inet_csk(sk)->icsk_ulp_data;
+}
+
+/* main.c: the original MPTCP entry points we wrap. */
+int mptls_orig_setsockopt(struct sock *sk, int level, int optname,
+			  sockptr_t optval, unsigned int optlen);
+int mptls_orig_getsockopt(struct sock *sk, int level, int optname,
+			  char __user *optval, int __user *optlen);
+
+/* proto.c: per-socket proto and proto_ops with our methods. */
+void mptls_restore_proto(struct sock *sk, struct mptls_ctx *ctx);
+
+/* sockopt.c */
+bool mptls_is_tls_ulp(sockptr_t optval, unsigned int optlen);
+int mptls_attach(struct sock *sk);
+int mptls_setsockopt(struct sock *sk, int level, int optname,
+		     sockptr_t optval, unsigned int optlen);
+int mptls_getsockopt(struct sock *sk, int level, int optname,
+		     char __user *optval, int __user *optlen);
+void mptls_ctx_free(struct sock *sk, struct mptls_ctx *ctx);
+
+/* cipher.c */
+const struct mptls_cipher_desc *mptls_cipher_lookup(u16 cipher_type);
+int mptls_cipher_init(struct mptls_cipher_state *cs, sockptr_t optval,
+		      unsigned int optlen, const struct mptls_cipher_state *other);
+void mptls_cipher_free(struct mptls_cipher_state *cs);
+int mptls_cipher_getsockopt(const struct mptls_cipher_state *cs,
+			    char __user *optval, int __user *optlen);
+unsigned int mptls_cipher_prepend(const struct mptls_cipher_state *cs);
+int mptls_seal(struct mptls_cipher_state *cs, u8 *rec, u8 type,
+	       unsigned int plain_len, unsigned int *rec_len);
+int mptls_open(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
+	       u8 *type, unsigned int *data_off, unsigned int *plain_len);
+
+/* tx.c */
+int mptls_tx_init(struct mptls_ctx *ctx);
+int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx, int flags);
+bool mptls_tx_blocked(struct sock *sk, struct mptls_ctx *ctx);
+void mptls_tx_free(struct mptls_ctx *ctx);
+
+/* rx.c */
+int mptls_rx_init(struct mptls_ctx *ctx);
+int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
+		  int flags, int *addr_len);
+bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx);
+int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
+void mptls_rx_free(struct mptls_ctx *ctx);
+
+/* proc.c: /proc/net/mptls_stat, per network namespace. */
+enum mptls_stat {
+	MPTLS_STAT_CURR_TX,
+	MPTLS_STAT_CURR_RX,
+	MPTLS_STAT_TX,
+	MPTLS_STAT_RX,
+	MPTLS_STAT_DECRYPT_ERROR,
+	MPTLS_STAT_RX_BAD_RECORD,
+	MPTLS_STAT_REKEY_REFUSED,
+	MPTLS_STAT_CONF_REFUSED,
+	MPTLS_STAT_CTX,
+	MPTLS_STAT_CURR_CTX,
+	MPTLS_STAT_MAX
+};
+int mptls_proc_init(void);
+void mptls_proc_exit(void);
+void mptls_stat_add(const struct sock *sk, enum mptls_stat stat, long delta);
+#define mptls_stat_inc(sk, s)	mptls_stat_add(sk, s, 1)
+#define mptls_stat_dec(sk, s)	mptls_stat_add(sk, s, -1)
+
+/* Fatal stream errors all go through here: record it and wake everyone. */
+static inline void mptls_report_error(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, -err);
+	/* paired with the smp_rmb() in sock_error() callers */
+	smp_wmb();
+	sk_error_report(sk);
+}
+
+#endif

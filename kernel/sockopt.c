@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket options: TCP_ULP "tls" attaches a context, SOL_TLS configures
+ * it.  Validation order and errnos follow net/tls/tls_main.c so that code
+ * written for kTLS on TCP (OpenSSL, the kTLS selftest) sees no difference.
+ *
+ * Locking: TLS_TX takes tx.lock then the msk lock, TLS_RX rx.lock then the
+ * msk lock, the order the data paths use (they take the msk lock inside
+ * MPTCP's sendmsg/recvmsg).  The *_ready flags are set under both, so a data
+ * path holding its own lock sees a stable answer.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sockptr.h>
+#include <net/tcp.h>
+
+#include "mptls.h"
+#include "main.h"
+
+bool mptls_is_tls_ulp(sockptr_t optval, unsigned int optlen)
+{
+	char name[TCP_ULP_NAME_MAX];
+	long len;
+
+	len = strncpy_from_sockptr(name, optval,
+				   min_t(long, TCP_ULP_NAME_MAX - 1, optlen));
+	if (len < 0)
+		return false;	/* MPTCP answers for a bad pointer too */
+	name[len] = '\0';
+	return !strcmp(name, "tls");
+}
+
+/* TCP_ULP "tls" on a plain MPTCP socket. */
+int mptls_attach(struct sock *sk)
+{
+	const struct mptls_base *base;
+	struct mptls_ctx *ctx;
+	int err;
+
+	/* Failing means we are unloading: the socket keeps plain MPTCP. */
+	if (!try_module_get(THIS_MODULE))
+		return mptls_orig_setsockopt(sk, SOL_TCP, TCP_ULP, KERNEL_SOCKPTR("tls"), 4);
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx) {
+		err = -ENOMEM;
+		goto put_module;
+	}
+	mutex_init(&ctx->tx.lock);
+	mutex_init(&ctx->rx.lock);
+	mptls_rx_init(ctx);
+	ctx->sk = sk;
+
+	lock_sock(sk);
+	base = mptls_base_of(sk);
+	err = -EEXIST;
+	if (mptls_get_ctx(sk) || !base || base->prot != sk->sk_prot)
+		goto unlock;
+	/* As net/tls: only established connections (not listeners, not closed). */
+	err = -ENOTCONN;
+	if (sk->sk_state != TCP_ESTABLISHED || !sk->sk_socket)
+		goto unlock;
+	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, (__force void *)ctx);
+	mptls_install_proto(sk, ctx, base);
+	release_sock(sk);
+	mptls_stat_inc(sk, MPTLS_STAT_CTX);
+	mptls_stat_inc(sk, MPTLS_STAT_CURR_CTX);
+	return 0;
+
+unlock:
+	release_sock(sk);
+	kfree(ctx);
+put_module:
+	module_put(THIS_MODULE);
+	return err;
+}
+
+void mptls_ctx_free(struct sock *sk, struct mptls_ctx *ctx)
+{
+	if (ctx->tx_ready)
+		mptls_stat_dec(sk, MPTLS_STAT_CURR_TX);
+	if (ctx->rx_ready)
+		mptls_stat_dec(sk, MPTLS_STAT_CURR_RX);
+	mptls_stat_dec(sk, MPTLS_STAT_CURR_CTX);
+	mptls_tx_free(ctx);
+	mptls_rx_free(ctx);
+	/* icsk_ulp_data readers (diag) use RCU */
+	kfree_rcu(ctx, rcu);
+}
+
+static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
+		      sockptr_t optval, unsigned int optlen)
+{
+	struct mutex *dir_lock = tx ? &ctx->tx.lock : &ctx->rx.lock;
+	struct mptls_cipher_state *cs = tx ? &ctx->tx.cs : &ctx->rx.cs;
+	struct mptls_cipher_state *other = tx ? &ctx->rx.cs : &ctx->tx.cs;
+	bool *ready = tx ? &ctx->tx_ready : &ctx->rx_ready;
+	int err;
+
+	mutex_lock(dir_lock);
+	lock_sock(sk);
+	if (*ready) {
+		/* No rekey on these kernels' kTLS either; count the refusal. */
+		mptls_stat_inc(sk, MPTLS_STAT_REKEY_REFUSED);
+		err = -EBUSY;
+		goto out;
+	}
+	err = mptls_cipher_init(cs, optval, optlen, other);
+	if (err)
+		goto refused;
+	err = tx ? mptls_tx_init(ctx) : 0;
+	if (err) {
+		mptls_cipher_free(cs);
+		goto refused;
+	}
+	WRITE_ONCE(*ready, true);
+	mptls_stat_inc(sk, tx ? MPTLS_STAT_TX : MPTLS_STAT_RX);
+	mptls_stat_inc(sk, tx ? MPTLS_STAT_CURR_TX : MPTLS_STAT_CURR_RX);
+	goto out;
+
+refused:
+	mptls_stat_inc(sk, MPTLS_STAT_CONF_REFUSED);
+out:
+	release_sock(sk);
+	mutex_unlock(dir_lock);
+	return err;
+}
+
+static int set_u32_flag(sockptr_t optval, unsigned int optlen, bool exact, bool *flag)
+{
+	u32 val;
+
+	if (sockptr_is_null(optval) || optlen < sizeof(val) ||
+	    (exact && optlen != sizeof(val)))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	if (val > 1)
+		return -EINVAL;
+	*flag = val;
+	return 0;
+}
+
+int mptls_setsockopt(struct sock *sk, int level, int optname,
+		     sockptr_t optval, unsigned int optlen)
+{
+	struct mptls_ctx *ctx = mptls_get_ctx(sk);
+	int err;
+
+	if (level == SOL_TCP && optname == TCP_ULP)
+		return -EEXIST;		/* as TCP with a ULP already set */
+	if (level != SOL_TLS)
+		return mptls_orig_setsockopt(sk, level, optname, optval, optlen);
+
+	switch (optname) {
+	case TLS_TX:
+	case TLS_RX:
+		return set_crypto(sk, ctx, optname == TLS_TX, optval, optlen);
+#ifdef TLS_TX_ZEROCOPY_RO
+	case TLS_TX_ZEROCOPY_RO:
+		/* Accepted for the API; we always copy, so it changes nothing. */
+		mutex_lock(&ctx->tx.lock);
+		err = set_u32_flag(optval, optlen, true, &ctx->tx.zerocopy_ro);
+		mutex_unlock(&ctx->tx.lock);
+		return err;
+#endif
+#ifdef TLS_RX_EXPECT_NO_PAD
+	case TLS_RX_EXPECT_NO_PAD:
+		mutex_lock(&ctx->rx.lock);
+		err = -EINVAL;
+		if (ctx->rx_ready && ctx->rx.cs.version == TLS_1_3_VERSION)
+			err = set_u32_flag(optval, optlen, false, &ctx->rx.no_pad);
+		mutex_unlock(&ctx->rx.lock);
+		return err;
+#endif
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int get_flag(bool flag, char __user *optval, int __user *optlen)
+{
+	int len, val = flag;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < sizeof(val))
+		return -EINVAL;
+	if (put_user(sizeof(val), optlen) || copy_to_user(optval, &val, sizeof(val)))
+		return -EFAULT;
+	return 0;
+}
+
+static int get_ulp_name(char __user *optval, int __user *optlen)
+{
+	static const char name[] = "tls";
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	len = min_t(unsigned int, len, TCP_ULP_NAME_MAX);
+	len = min_t(unsigned int, len, sizeof(name));
+	if (len < 0)
+		return -EINVAL;
+	if (put_user(len, optlen) || copy_to_user(optval, name, len))
+		return -EFAULT;
+	return 0;
+}
+
+int mptls_getsockopt(struct sock *sk, int level, int optname,
+		     char __user *optval, int __user *optlen)
+{
+	struct mptls_ctx *ctx = mptls_get_ctx(sk);
+	int err;
+
+	if (level == SOL_TCP && optname == TCP_ULP)
+		return get_ulp_name(optval, optlen);
+	if (level != SOL_TLS)
+		return mptls_orig_getsockopt(sk, level, optname, optval, optlen);
+
+	switch (optname) {
+	case TLS_TX:
+		mutex_lock(&ctx->tx.lock);
+		err = mptls_cipher_getsockopt(&ctx->tx.cs, optval, optlen);
+		mutex_unlock(&ctx->tx.lock);
+		return err;
+	case TLS_RX:
+		mutex_lock(&ctx->rx.lock);
+		err = mptls_cipher_getsockopt(&ctx->rx.cs, optval, optlen);
+		mutex_unlock(&ctx->rx.lock);
+		return err;
+#ifdef TLS_TX_ZEROCOPY_RO
+	case TLS_TX_ZEROCOPY_RO:
+		return get_flag(READ_ONCE(ctx->tx.zerocopy_ro), optval, optlen);
+#endif
+#ifdef TLS_RX_EXPECT_NO_PAD
+	case TLS_RX_EXPECT_NO_PAD:
+		mutex_lock(&ctx->rx.lock);
+		err = -EINVAL;
+		if (ctx->rx_ready && ctx->rx.cs.version == TLS_1_3_VERSION)
+			err = get_flag(ctx->rx.no_pad, optval, optlen);
+		mutex_unlock(&ctx->rx.lock);
+		return err;
+#endif
+	default:
+		return -ENOPROTOOPT;
+	}
+}
