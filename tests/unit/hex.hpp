@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mptls/hex.hpp"
+
 namespace mptls::test {
 
 inline std::vector<unsigned char> from_hex(std::string_view text) {
@@ -28,14 +30,6 @@ inline std::vector<unsigned char> from_hex(std::string_view text) {
     return out;
 }
 
-inline std::string to_hex(std::span<const unsigned char> bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
+using mptls::to_hex;
 
 } // namespace mptls::test

@@ -54,6 +54,16 @@ int wait_exit(pid_t pid) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Waits for a server started with --ready-file to write its address.
+std::string wait_ready(const fs::path& ready) {
+    for (int i = 0; i < 200 && !fs::exists(ready); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::string addr = slurp(ready);
+    while (!addr.empty() && addr.back() == '\n')
+        addr.pop_back();
+    return addr;
+}
+
 class ToolEndToEnd : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
 protected:
     void SetUp() override {
@@ -79,12 +89,7 @@ protected:
         for (auto& a : common()) args.push_back(a);
         for (auto& a : extra) args.push_back(a);
         const pid_t pid = spawn_tool(args, dir_ / "server.out", dir_ / "server.err");
-        for (int i = 0; i < 200 && !fs::exists(ready); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        std::string addr = slurp(ready);
-        while (!addr.empty() && addr.back() == '\n')
-            addr.pop_back();
-        return {pid, addr};
+        return {pid, wait_ready(ready)};
     }
 
     int run_client(const std::string& addr, std::vector<std::string> extra, const std::string& tag) {
@@ -174,6 +179,15 @@ protected:
         return wait_exit(spawn_tool(args, dir_ / "out", dir_ / "err"));
     }
     std::string err() { return slurp(dir_ / "err"); }
+    // A server for one connection with extra_args; returns its pid and address.
+    std::pair<pid_t, std::string> start_server(const std::vector<std::string>& extra_args) {
+        const fs::path ready = dir_ / "ready";
+        std::vector<std::string> args{"server", "--listen", "127.0.0.1:0", "--ready-file", ready.string(),
+                                      "--cert", pki_.server_cert.string(), "--key", pki_.server_key.string()};
+        args.insert(args.end(), extra_args.begin(), extra_args.end());
+        const pid_t pid = spawn_tool(args, dir_ / "sout", dir_ / "serr");
+        return {pid, wait_ready(ready)};
+    }
     fs::path dir_;
     mptls::TestPki pki_;
 };
@@ -193,15 +207,7 @@ TEST_F(ToolErrors, MissingCertificateNamesTheFile) {
 TEST_F(ToolErrors, UntrustedServerShowsReasonAndFix) {
     // A second, unrelated CA: the client must refuse the server.
     const auto other = mptls::generate_test_pki(dir_ / "other", {});
-    const fs::path ready = dir_ / "ready";
-    const pid_t server = spawn_tool({"server", "--listen", "127.0.0.1:0", "--ready-file", ready.string(),
-                                     "--cert", pki_.server_cert.string(), "--key", pki_.server_key.string(),
-                                     "--offload", "user"},
-                                    dir_ / "sout", dir_ / "serr");
-    for (int i = 0; i < 200 && !fs::exists(ready); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::string addr = slurp(ready);
-    addr.pop_back();
+    const auto [server, addr] = start_server({"--offload", "user"});
     EXPECT_EQ(run({"client", "--connect", addr, "--ca", other.ca_cert.string(), "--offload", "user"}), 1);
     EXPECT_NE(err().find("certificate verify failed"), std::string::npos) << err();
     EXPECT_NE(err().find("pass the issuing CA with --ca"), std::string::npos) << err();
@@ -213,15 +219,7 @@ TEST_F(ToolErrors, UntrustedServerShowsReasonAndFix) {
 // On a host without the mptls module this is the documented sentence; with
 // the module loaded (inside the project VM) the push succeeds and we skip.
 TEST_F(ToolErrors, KernelOffloadWithoutModuleSaysWhatToLoad) {
-    const fs::path ready = dir_ / "ready";
-    const pid_t server = spawn_tool({"server", "--listen", "127.0.0.1:0", "--ready-file", ready.string(),
-                                     "--cert", pki_.server_cert.string(), "--key", pki_.server_key.string(),
-                                     "--transport", "mptcp"},
-                                    dir_ / "sout", dir_ / "serr");
-    for (int i = 0; i < 200 && !fs::exists(ready); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::string addr = slurp(ready);
-    addr.pop_back();
+    const auto [server, addr] = start_server({"--transport", "mptcp"});
     const int rc = run({"client", "--connect", addr, "--insecure", "--transport", "mptcp"});
     wait_exit(server);
     if (rc == 0)

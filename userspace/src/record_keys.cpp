@@ -109,23 +109,15 @@ KernelCryptoInfo pack_crypto_info(TlsVersion version, const CipherSpec& cipher,
     const std::uint16_t v = version == TlsVersion::tls13 ? TLS_1_3_VERSION : TLS_1_2_VERSION;
     const KernelNonce nonce = kernel_nonce(version, cipher, keys, record_seq);
     KernelCryptoInfo out;
+    auto fill_as = [&](auto& s) {
+        fill(s, v, cipher, keys, nonce, record_seq);
+        out.size_ = sizeof s;
+    };
     switch (cipher.kernel_type) {
-    case TLS_CIPHER_AES_GCM_128:
-        fill(out.u_.aes_gcm_128, v, cipher, keys, nonce, record_seq);
-        out.size_ = sizeof out.u_.aes_gcm_128;
-        break;
-    case TLS_CIPHER_AES_GCM_256:
-        fill(out.u_.aes_gcm_256, v, cipher, keys, nonce, record_seq);
-        out.size_ = sizeof out.u_.aes_gcm_256;
-        break;
-    case TLS_CIPHER_AES_CCM_128:
-        fill(out.u_.aes_ccm_128, v, cipher, keys, nonce, record_seq);
-        out.size_ = sizeof out.u_.aes_ccm_128;
-        break;
-    case TLS_CIPHER_CHACHA20_POLY1305:
-        fill(out.u_.chacha20_poly1305, v, cipher, keys, nonce, record_seq);
-        out.size_ = sizeof out.u_.chacha20_poly1305;
-        break;
+    case TLS_CIPHER_AES_GCM_128: fill_as(out.u_.aes_gcm_128); break;
+    case TLS_CIPHER_AES_GCM_256: fill_as(out.u_.aes_gcm_256); break;
+    case TLS_CIPHER_AES_CCM_128: fill_as(out.u_.aes_ccm_128); break;
+    case TLS_CIPHER_CHACHA20_POLY1305: fill_as(out.u_.chacha20_poly1305); break;
     default:
         throw Error("internal error: no kernel crypto_info for cipher " + std::string(cipher.name));
     }

@@ -29,16 +29,6 @@ Digest Sha256::finish() {
     return d;
 }
 
-std::string to_hex(std::span<const unsigned char> bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
-
 std::vector<char> make_pattern(const std::string& marker, std::size_t size) {
     std::vector<char> out(size);
     if (!marker.empty()) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "mptls/hex.hpp"
 #include "mptls/ossl.hpp"
 #include "mptls/socket.hpp"
 
@@ -25,8 +26,6 @@ public:
 private:
     ossl::UniquePtr<EVP_MD_CTX> ctx_;
 };
-
-std::string to_hex(std::span<const unsigned char> bytes);
 
 // A reusable block of payload: marker text repeated, or a fixed pattern.
 std::vector<char> make_pattern(const std::string& marker, std::size_t size);
