@@ -123,12 +123,14 @@ public:
         return rec;
     }
 
-    // Skips handshake records (tickets) and returns the first application data.
-    std::string next_application_data() {
+    // Skips handshake records (tickets) and returns the first application
+    // data with the sequence number it was decrypted under.
+    std::pair<std::string, std::uint64_t> next_application_data() {
         for (int i = 0; i < 10; ++i) {
+            const std::uint64_t seq = seq_;
             Record r = next();
             if (r.type == 23)
-                return r.plaintext;
+                return {r.plaintext, seq};
         }
         throw std::runtime_error("no application data record");
     }
@@ -184,11 +186,18 @@ TEST_P(KernelKeysMatchOpenSsl, PeerDecryptsWithOurCryptoInfo) {
     SecureStream c = SecureStream::establish(connect_to(where, Transport::tcp), client_ctx, "localhost");
     auto [tx, rx] = c.kernel_crypto_info();
     KernelStyleReader reader(c.fd(), rx);
-    EXPECT_EQ(reader.next_application_data(), "hello from the server");
+    const auto [client_got, client_got_seq] = reader.next_application_data();
+    EXPECT_EQ(client_got, "hello from the server");
     c.write_all(std::string_view("hello from the client"));
 
-    auto [server_got, version, server_tx] = server.get();
+    auto [server_read, version, server_tx] = server.get();
+    const auto& [server_got, server_got_seq] = server_read;
     EXPECT_EQ(server_got, "hello from the client");
+
+    // The first application record each side wrote after the switch point
+    // carries exactly the sequence number we would give the kernel for TX.
+    EXPECT_EQ(client_got_seq, server_tx.rec_seq()[7]);
+    EXPECT_EQ(server_got_seq, tx.rec_seq()[7]);
 
     // Both ends agree on the keys of the server-to-client direction.
     EXPECT_TRUE(std::equal(server_tx.key().begin(), server_tx.key().end(), rx.key().begin(), rx.key().end()));
