@@ -45,7 +45,7 @@ check: setup
 
 lab: setup
 	@$(MAKE) -s all
-	@scripts/lab $(LAB_ARGS)
+	@scripts/lab/run $(LAB_ARGS)
 
 # Builds and installs for the running kernel on a real machine.
 dkms-install:
