@@ -143,7 +143,8 @@ int run_client(const Options& o) {
 
     if (!o.get_paths.empty()) {
         r.transfer = run_http_client(s, peer_name, o.get_paths, o.verify);
-    } else if (o.bytes || !o.send_file.empty()) {
+    } else if (o.bytes || !o.send_file.empty() || o.direction == Direction::down) {
+        // A bare --direction down fetches whatever the server offers (its --send-file).
         const BulkSettings cfg{.verify = o.verify, .marker = o.marker, .send_file = o.send_file,
                                .progress = !o.json};
         r.transfer = run_bulk_client(s, o.direction, o.bytes.value_or(0), cfg);

@@ -3,6 +3,10 @@
 // record crypto runs either in OpenSSL (Offload::user) or in the kernel
 // (Offload::kernel): the keys are pushed with TLS_TX/TLS_RX and the socket
 // is then read and written directly.
+//
+// Writes can raise SIGPIPE when the peer is gone (sendfile(2) and OpenSSL's
+// socket BIO do not pass MSG_NOSIGNAL): programs should ignore SIGPIPE and
+// get EPIPE errors instead, as the mptls tool does.
 #pragma once
 
 #include <cstdint>
