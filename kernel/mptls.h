@@ -12,6 +12,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/net.h>
 #include <linux/tls.h>
 #include <net/sock.h>
@@ -84,6 +85,13 @@ struct mptls_tx {
 	unsigned int pending_off, pending_len;
 	int err;			/* sticky: the sequence space ran out */
 	bool zerocopy_ro;		/* TLS_TX_ZEROCOPY_RO, accepted for the API */
+	/*
+	 * Retries a stuck pending record.  MPTCP wakes writers itself and has no
+	 * write-space callback we could wrap, so this polls with backoff until
+	 * MPTCP takes the bytes, for applications that wait only for input.
+	 */
+	struct delayed_work push_work;
+	unsigned int push_backoff;	/* jiffies until the next retry */
 };
 
 struct mptls_rx {
@@ -155,7 +163,9 @@ int mptls_open(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
 	       u8 *type, unsigned int *data_off, unsigned int *plain_len);
 
 /* tx.c */
+void mptls_tx_setup(struct mptls_ctx *ctx);
 int mptls_tx_init(struct mptls_ctx *ctx);
+void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx, int flags);
 bool mptls_tx_blocked(struct sock *sk, struct mptls_ctx *ctx);

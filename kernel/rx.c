@@ -49,6 +49,7 @@ static void rx_rec_put(struct mptls_rx *rx, struct mptls_rx_rec *rec)
 
 int mptls_rx_init(struct mptls_ctx *ctx)
 {
+	mutex_init(&ctx->rx.lock);
 	INIT_LIST_HEAD(&ctx->rx.ready);
 	return 0;
 }

@@ -46,8 +46,7 @@ int mptls_attach(struct sock *sk)
 		err = -ENOMEM;
 		goto put_module;
 	}
-	mutex_init(&ctx->tx.lock);
-	mutex_init(&ctx->rx.lock);
+	mptls_tx_setup(ctx);
 	mptls_rx_init(ctx);
 	ctx->sk = sk;
 

@@ -33,6 +33,20 @@ static unsigned int tx_buf_size(const struct mptls_tx *tx)
 	return mptls_record_max_len(&tx->cs.limits);
 }
 
+#define MPTLS_PUSH_RETRY_MIN	1		/* jiffies */
+#define MPTLS_PUSH_RETRY_MAX	(HZ / 5)
+/* close() waits this long at most for MPTCP to take what was sent. */
+#define MPTLS_CLOSE_FLUSH_TIMEO	(10 * HZ)
+
+static void tx_push_work(struct work_struct *work);
+
+/* At attach: the parts that must exist before TLS_TX is set. */
+void mptls_tx_setup(struct mptls_ctx *ctx)
+{
+	mutex_init(&ctx->tx.lock);
+	INIT_DELAYED_WORK(&ctx->tx.push_work, tx_push_work);
+}
+
 int mptls_tx_init(struct mptls_ctx *ctx)
 {
 	/* alloc_pages_exact: a linear buffer for the sg list, 20 KiB not 32. */
@@ -53,6 +67,15 @@ void mptls_tx_free(struct mptls_ctx *ctx)
 	mptls_cipher_free(&tx->cs);
 }
 
+static void tx_schedule_push(struct mptls_ctx *ctx)
+{
+	struct mptls_tx *tx = &ctx->tx;
+
+	tx->push_backoff = clamp(tx->push_backoff * 2, MPTLS_PUSH_RETRY_MIN,
+				 MPTLS_PUSH_RETRY_MAX);
+	mod_delayed_work(system_wq, &tx->push_work, tx->push_backoff);
+}
+
 /* Hands the sealed bytes to MPTCP.  0 once all are taken, else -errno. */
 static int tx_push_pending(struct sock *sk, struct mptls_ctx *ctx, int flags)
 {
@@ -71,15 +94,30 @@ static int tx_push_pending(struct sock *sk, struct mptls_ctx *ctx, int flags)
 
 		iov_iter_kvec(&kmsg.msg_iter, ITER_SOURCE, &iov, 1, iov.iov_len);
 		sent = ctx->sk_proto->sendmsg(sk, &kmsg, iov.iov_len);
+		if (sent == -EAGAIN || !sent) {
+			tx_schedule_push(ctx);
+			return -EAGAIN;
+		}
 		if (sent < 0)
 			return sent;
-		if (!sent)
-			return -EAGAIN;
 		tx->pending_off += sent;
 		tx->pending_len -= sent;
 	}
 	tx->pending_off = 0;
+	tx->push_backoff = 0;
 	return 0;
+}
+
+static void tx_push_work(struct work_struct *work)
+{
+	struct mptls_tx *tx = container_of(to_delayed_work(work), struct mptls_tx,
+					   push_work);
+	struct mptls_ctx *ctx = container_of(tx, struct mptls_ctx, tx);
+
+	mutex_lock(&tx->lock);
+	if (tx->pending_len)
+		tx_push_pending(ctx->sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	mutex_unlock(&tx->lock);
 }
 
 /* Seals the open record and pushes it. */
@@ -214,6 +252,27 @@ int mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx, int flags)
 		err = tx_close_record(sk, ctx, flags | MSG_NOSIGNAL);
 	mutex_unlock(&tx->lock);
 	return err;
+}
+
+/*
+ * Close: stop the retry work, then give MPTCP everything, waiting at most
+ * the socket's send timeout and never more than MPTLS_CLOSE_FLUSH_TIMEO (an
+ * application that closes does not expect to hang on a peer that stopped
+ * reading; TCP's close does not either).  What MPTCP took, it delivers.
+ */
+void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx)
+{
+	long saved_timeo;
+
+	if (!READ_ONCE(ctx->tx_ready))
+		return;
+	cancel_delayed_work_sync(&ctx->tx.push_work);
+	saved_timeo = sk->sk_sndtimeo;
+	WRITE_ONCE(sk->sk_sndtimeo, min_t(long, saved_timeo, MPTLS_CLOSE_FLUSH_TIMEO));
+	mptls_tx_flush(sk, ctx, 0);
+	/* the flush may have armed the retry again; the socket is going away */
+	cancel_delayed_work_sync(&ctx->tx.push_work);
+	WRITE_ONCE(sk->sk_sndtimeo, saved_timeo);
 }
 
 /*
