@@ -47,6 +47,11 @@ lab: setup
 	@$(MAKE) -s all
 	@scripts/lab/run $(LAB_ARGS)
 
+# Ratios measured side by side in the VM; QUICK=1 for a smoke run.
+bench: setup
+	@$(MAKE) -s all
+	@scripts/bench/run $(BENCH_ARGS)
+
 # Builds and installs for the running kernel on a real machine.
 dkms-install:
 	dkms install "$(CURDIR)"
