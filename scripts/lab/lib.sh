@@ -1,0 +1,242 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# The lab's test bed (sourced; runs as root inside the VM).
+#
+#                        3g: 10.0.1.2/24   netem 3G profile (each way)
+#   +----------+   3g  ----------------- r3g   +----------+  rsrv      srv0  +----------+
+#   |  client  |                               |  router  | ---------------- |  server  |
+#   |  lab-c-N |  wifi ----------------- rwifi |  lab-r-N | 10.0.0.254/24    |  lab-s-N |
+#   +----------+     10.0.2.2/24  netem WiFi   +----------+     10.0.0.1/24  +----------+
+#
+#   Each shaped link has a netem qdisc on both ends: the client end shapes the
+#   uplink, the router end the downlink (rate, delay, jitter, loss, queue from
+#   the profile file).  The router-server link is not shaped.
+#   Client routing: main table default via 3G (or via WiFi for the WiFi-only
+#   scenarios); source routing sends 10.0.2.2 out of wifi and 10.0.1.2 out of
+#   3g.  MPTCP: the client's in-kernel path manager has one endpoint,
+#   "10.0.2.2 dev wifi subflow", so the initial subflow (MP_CAPABLE) leaves
+#   over 3G and WiFi joins with MP_JOIN, as in the paper's Figs 1-6.
+#   dumpcap captures on the client's 3g and wifi interfaces.
+
+lab_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+lab_top=$(cd "$lab_dir/../.." && pwd)
+MPTLS=${MPTLS:-$lab_top/build/bin/mptls}
+SERVER_ADDR=10.0.0.1
+SERVER_PORT=443
+ns_c=lab-c-$$
+ns_r=lab-r-$$
+ns_s=lab-s-$$
+
+nc() { ip netns exec "$ns_c" "$@"; }
+nr() { ip netns exec "$ns_r" "$@"; }
+ns() { ip netns exec "$ns_s" "$@"; }
+
+# load_profile FILE PREFIX: reads a key=value profile (no code is run) into
+# variables PREFIX_key.  Unknown keys and missing keys are errors.
+load_profile() {
+	local file=$1 prefix=$2 key value k
+	local keys="name down_rate up_rate delay_ms jitter_ms loss_pct queue_pkts"
+	[ -r "$file" ] || { echo "lab: profile $file is not readable" >&2; return 1; }
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%%#*}
+		line=$(echo "$line" | tr -d ' \t')
+		[ -n "$line" ] || continue
+		key=${line%%=*}
+		value=${line#*=}
+		case " $keys " in
+		*" $key "*) ;;
+		*) echo "lab: $file: unknown key '$key' (known: $keys)" >&2; return 1 ;;
+		esac
+		case "$value" in
+		*[!A-Za-z0-9.]*|'') echo "lab: $file: bad value '$value' for $key" >&2; return 1 ;;
+		esac
+		printf -v "${prefix}_$key" '%s' "$value"
+	done <"$file"
+	for k in $keys; do
+		[ -n "$(eval "echo \${${prefix}_$k:-}")" ] ||
+			{ echo "lab: $file: missing key '$k'" >&2; return 1; }
+	done
+}
+
+# shape NSWRAPPER DEV PREFIX DIRECTION: netem on DEV's egress.
+shape() {
+	local wrap=$1 dev=$2 p=$3 dir=$4 rate delay jitter loss limit
+	rate=$(eval "echo \$${p}_${dir}_rate")
+	delay=$(eval "echo \$${p}_delay_ms")
+	jitter=$(eval "echo \$${p}_jitter_ms")
+	loss=$(eval "echo \$${p}_loss_pct")
+	limit=$(eval "echo \$${p}_queue_pkts")
+	# netem's own rate keeps packets in order under jitter (each packet is
+	# scheduled after its predecessor), which a tbf child would not add.
+	"$wrap" tc qdisc replace dev "$dev" root netem limit "$limit" \
+		delay "${delay}ms" "${jitter}ms" loss "${loss}%" rate "$rate"
+}
+
+# veth_pair NS1 DEV1 NS2 DEV2: a veth between two namespaces, with the
+# segmentation offloads off so that netem sees wire-sized packets.
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true
+	ip netns exec "$3" ethtool -K "$4" tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+# testbed_up PROFILE_3G PROFILE_WIFI: builds the three namespaces above.
+testbed_up() {
+	load_profile "$1" p3g
+	load_profile "$2" pwifi
+	local n
+	for n in "$ns_c" "$ns_r" "$ns_s"; do
+		ip netns add "$n"
+		ip -n "$n" link set lo up
+	done
+	veth_pair "$ns_c" 3g "$ns_r" r3g
+	veth_pair "$ns_c" wifi "$ns_r" rwifi
+	veth_pair "$ns_r" rsrv "$ns_s" srv0
+	ip -n "$ns_c" addr add 10.0.1.2/24 dev 3g
+	ip -n "$ns_c" addr add 10.0.2.2/24 dev wifi
+	ip -n "$ns_r" addr add 10.0.1.1/24 dev r3g
+	ip -n "$ns_r" addr add 10.0.2.1/24 dev rwifi
+	ip -n "$ns_r" addr add 10.0.0.254/24 dev rsrv
+	ip -n "$ns_s" addr add "$SERVER_ADDR/24" dev srv0
+	ip -n "$ns_s" route add default via 10.0.0.254
+	nr sysctl -qw net.ipv4.ip_forward=1
+	# Source routing: each client address leaves through its own interface.
+	ip -n "$ns_c" route add default via 10.0.1.1 dev 3g table 100
+	ip -n "$ns_c" route add default via 10.0.2.1 dev wifi table 200
+	ip -n "$ns_c" rule add from 10.0.1.2 table 100
+	ip -n "$ns_c" rule add from 10.0.2.2 table 200
+	use_path 3g
+	# MPTCP: WiFi joins the connection the 3G subflow opened.
+	ip -n "$ns_c" mptcp limits set subflow 2 add_addr_accepted 0
+	ip -n "$ns_c" mptcp endpoint add 10.0.2.2 dev wifi subflow
+	ip -n "$ns_s" mptcp limits set subflow 2 add_addr_accepted 0
+	shape nc 3g p3g up
+	shape nr r3g p3g down
+	shape nc wifi pwifi up
+	shape nr rwifi pwifi down
+	# Connectivity over both paths, end to end (also warms up ARP).
+	nc ping -q -c1 -W5 -I 10.0.1.2 "$SERVER_ADDR" >/dev/null
+	nc ping -q -c1 -W5 -I 10.0.2.2 "$SERVER_ADDR" >/dev/null
+}
+
+testbed_down() {
+	local n
+	for n in "$ns_c" "$ns_r" "$ns_s"; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null || true
+		ip netns del "$n" 2>/dev/null || true
+	done
+}
+
+# use_path 3g|wifi: the interface the client's unbound sockets leave by.
+use_path() {
+	case "$1" in
+	3g) ip -n "$ns_c" route replace default via 10.0.1.1 dev 3g ;;
+	wifi) ip -n "$ns_c" route replace default via 10.0.2.1 dev wifi ;;
+	*) echo "lab: unknown path $1" >&2; return 1 ;;
+	esac
+}
+
+# wifi_link up|down: the access point appears or vanishes (router side),
+# so the client's wifi loses carrier but stays configured.
+wifi_link() { ip -n "$ns_r" link set rwifi "$1"; }
+
+# wait_for DESC TIMEOUT_S CMD...: polls CMD every 50 ms for TIMEOUT_S
+# seconds of wall-clock time.
+wait_for() {
+	local desc=$1 deadline=$((SECONDS + $2))
+	shift 2
+	while ! "$@" 2>/dev/null; do
+		[ "$SECONDS" -lt "$deadline" ] || { echo "lab: timed out waiting for $desc" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# capture_start FILE: dumpcap on the client's two interfaces; sets cap_pid.
+capture_start() {
+	cap_file=$1
+	cap_log=$1.log
+	# Not through nc(): $! must be dumpcap itself (ip netns exec execs it).
+	ip netns exec "$ns_c" dumpcap -q -i 3g -i wifi -w "$cap_file" >"$cap_log" 2>&1 &
+	cap_pid=$!
+	wait_for "dumpcap on 3g and wifi" 20 grep -q "Capturing on" "$cap_log"
+}
+
+capture_stop() {
+	# SIGTERM: a background job ignores SIGINT; dumpcap closes the file cleanly.
+	kill -TERM "$cap_pid" 2>/dev/null || true
+	wait "$cap_pid" 2>/dev/null || true
+	cap_pid=
+}
+
+# no_open_connections: no TCP socket to or from the server port is still
+# closing in the client or server namespace (so the capture holds the FINs).
+no_open_connections() {
+	local out
+	out=$(nc ss -tnHa "( sport = :$SERVER_PORT or dport = :$SERVER_PORT )" \
+		state established state fin-wait-1 state fin-wait-2 state closing state last-ack state syn-sent)
+	[ -z "$out" ] || return 1
+	out=$(ns ss -tnHa "( sport = :$SERVER_PORT )" \
+		state established state fin-wait-1 state fin-wait-2 state closing state last-ack state syn-recv)
+	[ -z "$out" ]
+}
+
+# server_start DIR COUNT ARGS...: the mptls server in the server namespace.
+server_start() {
+	local dir=$1 count=$2
+	shift 2
+	rm -f "$dir/server.ready"
+	ip netns exec "$ns_s" "$MPTLS" server --listen "$SERVER_ADDR:$SERVER_PORT" --count "$count" \
+		--cert "$pki/server.pem" --key "$pki/server.key" \
+		--ready-file "$dir/server.ready" --json "$@" \
+		>"$dir/server.json" 2>"$dir/server.err" &
+	server_pid=$!
+	wait_for "the mptls server" 20 test -s "$dir/server.ready"
+}
+
+server_wait() {
+	local rc=0
+	wait "$server_pid" || rc=$?
+	server_pid=
+	return $rc
+}
+
+# client ARGS...: the mptls client in the client namespace.
+client() {
+	nc "$MPTLS" client --connect "$SERVER_ADDR:$SERVER_PORT" --servername server \
+		--ca "$pki/ca.pem" --json "$@"
+}
+
+# make_pki DIR: a CA and a server certificate for the lab.
+make_pki() {
+	pki=$1
+	[ -s "$pki/server.pem" ] || "$MPTLS" gen-ca "$pki" --san "$SERVER_ADDR" >/dev/null
+}
+
+# make_site DIR MARKER SIZES: index.html plus one object per size (e.g.
+# "2k,8k,64k"), every file laced with MARKER so that plaintext would show.
+make_site() {
+	local dir=$1 marker=$2 sizes=$3 i=0 s bytes
+	mkdir -p "$dir"
+	site_paths=/
+	size_bytes() {
+		case "$1" in
+		*k) echo $((${1%k} * 1024)) ;;
+		*M) echo $((${1%M} * 1024 * 1024)) ;;
+		*) echo "$1" ;;
+		esac
+	}
+	fill() { # fill FILE BYTES: marker lines plus pseudo-random filler
+		{ yes "$marker <p>lab object</p>" | head -c "$(($2 / 2))"
+		  head -c "$(($2 - $2 / 2))" /dev/urandom; } >"$1"
+	}
+	fill "$dir/index.html" 12288
+	for s in ${sizes//,/ }; do
+		i=$((i + 1))
+		bytes=$(size_bytes "$s")
+		fill "$dir/obj$i.bin" "$bytes"
+		site_paths="$site_paths,/obj$i.bin"
+	done
+}
