@@ -59,9 +59,10 @@ load_profile() {
 	done
 }
 
-# shape NSWRAPPER DEV PREFIX DIRECTION: netem on DEV's egress.
-shape() {
-	local wrap=$1 dev=$2 p=$3 dir=$4 rate delay jitter loss limit
+# netem_line DEV PREFIX up|down: the tc batch line shaping DEV's egress
+# with one direction of a profile.
+netem_line() {
+	local dev=$1 p=$2 dir=$3 rate delay jitter loss limit
 	rate=$(eval "echo \$${p}_${dir}_rate")
 	delay=$(eval "echo \$${p}_delay_ms")
 	jitter=$(eval "echo \$${p}_jitter_ms")
@@ -69,57 +70,68 @@ shape() {
 	limit=$(eval "echo \$${p}_queue_pkts")
 	# netem's own rate keeps packets in order under jitter (each packet is
 	# scheduled after its predecessor), which a tbf child would not add.
-	"$wrap" tc qdisc replace dev "$dev" root netem limit "$limit" \
-		delay "${delay}ms" "${jitter}ms" loss "${loss}%" rate "$rate"
-}
-
-# veth_pair NS1 DEV1 NS2 DEV2: a veth between two namespaces, with the
-# segmentation offloads off so that netem sees wire-sized packets.
-veth_pair() {
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true
-	ip netns exec "$3" ethtool -K "$4" tso off gso off gro off >/dev/null 2>&1 || true
+	echo "qdisc replace dev $dev root netem limit $limit delay ${delay}ms ${jitter}ms loss ${loss}% rate $rate"
 }
 
 # testbed_up PROFILE_3G PROFILE_WIFI: builds the three namespaces above.
+# Commands go through `ip -batch` / `tc -batch`, one process per namespace:
+# under TCG every exec costs a noticeable fraction of a second.
 testbed_up() {
 	load_profile "$1" p3g
 	load_profile "$2" pwifi
-	local n
-	for n in "$ns_c" "$ns_r" "$ns_s"; do
-		ip netns add "$n"
-		ip -n "$n" link set lo up
-	done
-	veth_pair "$ns_c" 3g "$ns_r" r3g
-	veth_pair "$ns_c" wifi "$ns_r" rwifi
-	veth_pair "$ns_r" rsrv "$ns_s" srv0
-	ip -n "$ns_c" addr add 10.0.1.2/24 dev 3g
-	ip -n "$ns_c" addr add 10.0.2.2/24 dev wifi
-	ip -n "$ns_r" addr add 10.0.1.1/24 dev r3g
-	ip -n "$ns_r" addr add 10.0.2.1/24 dev rwifi
-	ip -n "$ns_r" addr add 10.0.0.254/24 dev rsrv
-	ip -n "$ns_s" addr add "$SERVER_ADDR/24" dev srv0
-	ip -n "$ns_s" route add default via 10.0.0.254
+	local b=/tmp/lab-batch.$$
+	printf 'netns add %s\n' "$ns_c" "$ns_r" "$ns_s" >"$b"
+	cat >>"$b" <<-EOF
+		link add 3g netns $ns_c type veth peer name r3g netns $ns_r
+		link add wifi netns $ns_c type veth peer name rwifi netns $ns_r
+		link add rsrv netns $ns_r type veth peer name srv0 netns $ns_s
+	EOF
+	ip -batch "$b"
+	cat >"$b" <<-EOF
+		link set lo up
+		link set 3g up
+		link set wifi up
+		addr add 10.0.1.2/24 dev 3g
+		addr add 10.0.2.2/24 dev wifi
+		route add default via 10.0.1.1 dev 3g table 100
+		route add default via 10.0.2.1 dev wifi table 200
+		rule add from 10.0.1.2 table 100
+		rule add from 10.0.2.2 table 200
+		route add default via 10.0.1.1 dev 3g
+		mptcp limits set subflow 2 add_addr_accepted 0
+		mptcp endpoint add 10.0.2.2 dev wifi subflow
+	EOF
+	ip -n "$ns_c" -batch "$b"
+	cat >"$b" <<-EOF
+		link set lo up
+		link set r3g up
+		link set rwifi up
+		link set rsrv up
+		addr add 10.0.1.1/24 dev r3g
+		addr add 10.0.2.1/24 dev rwifi
+		addr add 10.0.0.254/24 dev rsrv
+	EOF
+	ip -n "$ns_r" -batch "$b"
+	cat >"$b" <<-EOF
+		link set lo up
+		link set srv0 up
+		addr add $SERVER_ADDR/24 dev srv0
+		route add default via 10.0.0.254
+		mptcp limits set subflow 2 add_addr_accepted 0
+	EOF
+	ip -n "$ns_s" -batch "$b"
+	{ netem_line 3g p3g up; netem_line wifi pwifi up; } >"$b"
+	tc -n "$ns_c" -batch "$b"
+	{ netem_line r3g p3g down; netem_line rwifi pwifi down; } >"$b"
+	tc -n "$ns_r" -batch "$b"
+	rm -f "$b"
 	nr sysctl -qw net.ipv4.ip_forward=1
-	# Source routing: each client address leaves through its own interface.
-	ip -n "$ns_c" route add default via 10.0.1.1 dev 3g table 100
-	ip -n "$ns_c" route add default via 10.0.2.1 dev wifi table 200
-	ip -n "$ns_c" rule add from 10.0.1.2 table 100
-	ip -n "$ns_c" rule add from 10.0.2.2 table 200
-	use_path 3g
-	# MPTCP: WiFi joins the connection the 3G subflow opened.
-	ip -n "$ns_c" mptcp limits set subflow 2 add_addr_accepted 0
-	ip -n "$ns_c" mptcp endpoint add 10.0.2.2 dev wifi subflow
-	ip -n "$ns_s" mptcp limits set subflow 2 add_addr_accepted 0
-	shape nc 3g p3g up
-	shape nr r3g p3g down
-	shape nc wifi pwifi up
-	shape nr rwifi pwifi down
+	# Wire-sized segments: no TSO/GSO where TCP sends (server and client), so
+	# that netem's rate, loss and queue act on real packets.
+	nc sh -c 'ethtool -K 3g tso off gso off; ethtool -K wifi tso off gso off' >/dev/null 2>&1 || true
+	ns ethtool -K srv0 tso off gso off >/dev/null 2>&1 || true
 	# Connectivity over both paths, end to end (also warms up ARP).
-	nc ping -q -c1 -W5 -I 10.0.1.2 "$SERVER_ADDR" >/dev/null
-	nc ping -q -c1 -W5 -I 10.0.2.2 "$SERVER_ADDR" >/dev/null
+	nc sh -c "ping -q -c1 -W5 -I 10.0.1.2 $SERVER_ADDR && ping -q -c1 -W5 -I 10.0.2.2 $SERVER_ADDR" >/dev/null
 }
 
 testbed_down() {
@@ -229,8 +241,9 @@ make_site() {
 		esac
 	}
 	fill() { # fill FILE BYTES: marker lines plus pseudo-random filler
-		{ yes "$marker <p>lab object</p>" | head -c "$(($2 / 2))"
-		  head -c "$(($2 - $2 / 2))" /dev/urandom; } >"$1"
+		local text="$marker <p>lab object</p>"$'\n' half=$(($2 / 2))
+		while [ ${#text} -lt "$half" ]; do text=$text$text; done
+		{ printf '%s' "${text:0:$half}"; head -c "$(($2 - half))" /dev/urandom; } >"$1"
 	}
 	fill "$dir/index.html" 12288
 	for s in ${sizes//,/ }; do

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the numbers mean: the report's discussion and metric definitions."""
+
+
+def _get(summary, s, off, key):
+    for e in summary:
+        if e["scenario"] == s and e["offload"] == off:
+            return e.get(key)
+    return None
+
+
+def _f(v, d=1):
+    return "n/a" if v is None else "%.*f" % (d, v)
+
+
+def commentary(summary, handover, paper):
+    off = "kernel" if any(e["offload"] == "kernel" for e in summary) else "user"
+    g = lambda s, k: _get(summary, s, off, k)  # noqa: E731
+    L = ["## What matches the paper, what does not, and why\n"]
+    enc = [g(s, "enc_ratio") for s in range(1, 7)]
+    L.append("- **Encrypted packets ratio.** Measured %s %% (scenarios 1–6, %s offload) against "
+             "the paper's max/97/93/92/88/87 %%. What matches: every scenario is dominated by "
+             "encrypted records, and the TLS 1.2 scenarios sit slightly below the default (1.3) ones "
+             "because TLS 1.2 sends Certificate, ServerKeyExchange, ClientKeyExchange and "
+             "ChangeCipherSpec in clear while 1.3 encrypts everything after ServerHello. What does "
+             "not: the paper's 5–13 point gap between MPTCP and TCP. The only data segments that are "
+             "not encrypted are the handshake's clear-text messages, so the ratio is "
+             "1 − (handshake segments / data segments) and depends on the transfer size, not on the "
+             "transport; MPTCP scores higher only where its connections move more data per handshake. "
+             "The paper's TCP runs probably included unrelated clear-text traffic (DNS, HTTP "
+             "redirects, OCSP) that a browser produces and our lab does not.\n" % (
+                 "/".join(_f(v) for v in enc), off))
+    rt = [g(s, "retrans_ratio") for s in range(1, 7)]
+    L.append("- **TCP retransmission ratio.** Measured %s %% against 6/5/0/0/7/6 %%. What matches: "
+             "WiFi (DSL-backed, no loss in the profile) shows no or almost no retransmissions, 3G "
+             "shows some, and MPTCP sits between the two because only the part of the data that "
+             "travels over 3G can be lost. What does not: the absolute level on 3G follows the "
+             "profile's 1 %% random loss in each direction (plus losses from queue overflow at 2 "
+             "Mbit/s), whereas the paper's 6–7 %% came from a real HSPA link whose loss model we "
+             "do not know. Edit `profiles/3g.conf` to explore.\n" % "/".join(_f(v) for v in rt))
+    fin = [g(s, "fin_ratio") for s in range(1, 7)]
+    rst = [g(s, "rst_ratio") for s in range(1, 7)]
+    L.append("- **FIN and RST ratios.** Measured FIN %s %% (paper 7/8/7/7/8/9) and RST %s %% "
+             "(paper 4/3/4/3/4/5). These ratios count control packets over all packets, so they "
+             "mostly measure how short the connections are: each connection here ends with one "
+             "FIN per direction and per subflow, and no connection is reset in an orderly run, so "
+             "the ratios are far below the paper's, which comes from a browser opening and "
+             "aborting many short connections. The comparison MPTCP vs TCP says nothing about "
+             "security; a MPTCP connection adds one FIN pair per extra subflow (and Linux may "
+             "reset a subflow at close), which is what any difference here reflects.\n" % (
+                 "/".join(_f(v, 2) for v in fin), "/".join(_f(v, 2) for v in rst)))
+    gp = [g(s, "goodput_mbps") for s in range(1, 7)]
+    L.append("- **Goodput (not in the paper).** Bulk goodput %s Mbit/s for scenarios 1–6: MPTCP "
+             "aggregates both paths (profiles: 8 + 2 Mbit/s down), while TCP gets one path. "
+             "Short transfers are dominated by slow start and the 3G RTT, so MPTCP's gain grows "
+             "with --bulk.\n" % "/".join(_f(v, 2) for v in gp))
+    ko = [(_get(summary, s, "kernel", "goodput_mbps"), _get(summary, s, "user", "goodput_mbps"))
+          for s in range(1, 7)]
+    if any(k is not None and u is not None for k, u in ko):
+        L.append("- **Kernel vs user TLS.** Goodput kernel/user per scenario: %s Mbit/s. At these "
+                 "link rates the record layer is nowhere near the bottleneck (even OpenSSL under "
+                 "TCG encrypts ~50 MB/s), so the two columns agree within their confidence "
+                 "intervals; the packet ratios do not depend on where records are built.\n" %
+                 ", ".join("%s/%s" % (_f(k, 2), _f(u, 2)) for k, u in ko))
+    for h in handover:
+        if h["transport"] == "mptcp":
+            L.append("- **Handover, MPTCP (offload=%s).** WiFi vanished after a third of the "
+                     "download; the client's data-level acknowledgement stalled for %.2f s and "
+                     "then the transfer went on over 3G in the same connection and TLS session "
+                     "(client exit %d, --verify %s).\n" % (
+                         h["offload"], h["stall_s"], h["client_rc"], h["client_verify"]))
+        else:
+            L.append("- **Handover, TCP over WiFi (offload=%s).** After the cut the client "
+                     "received nothing (its ACK stayed still for %s%.2f s); a plain TCP "
+                     "connection is tied to the WiFi address and has no other path, so the "
+                     "application just blocks in read() until a timeout (here the lab's %d s "
+                     "watchdog; exit %d).\n" % (
+                         h["offload"], "" if h["recovered"] else "≥ ", h["stall_s"],
+                         h["watchdog_s"], h["client_rc"]))
+    return "\n".join(L) + "\n"
+
+
+def definitions():
+    return """## Metric definitions
+
+All counts come from tshark dissecting the client-side capture (both
+interfaces), restricted to the TCP connections the run opened (streams whose
+first SYN falls inside the run's time window; MPTCP subflows included).
+"Data-bearing segment" = TCP segment with payload (`tcp.len > 0`).
+
+- **Encrypted packets ratio** (paper: "encrypted packets ratio", the share of
+  packets that are encrypted). Data-bearing segments whose payload lies
+  entirely in TLS records that are encrypted, over all data-bearing segments.
+  Encrypted records: content type 23 (application data; every TLS 1.3 record
+  after ServerHello), an encrypted handshake message (TLS 1.2 Finished) or an
+  alert tshark cannot read. Clear records: ChangeCipherSpec and the
+  handshake messages tshark can parse (ClientHello, ServerHello, and in TLS
+  1.2 Certificate, ServerKeyExchange, ServerHelloDone, ClientKeyExchange,
+  NewSessionTicket). A segment carrying part of a record inherits the class
+  of the record (`tcp.reassembled_in`); a retransmission, that of the segment
+  it repeats. For MPTCP, Wireshark cannot follow TLS across subflows, so the
+  lab stitches each connection's data-level stream from tshark's per-segment
+  DSN (`mptcp.dsn`), has tshark dissect the TLS records of that stream, and
+  classifies each subflow segment by the records its DSN range covers.
+  `enc_ratio_all_pkts` gives the same count over all TCP packets (pure ACKs
+  included) for comparison.
+- **TCP retransmission ratio** (paper: "packets retransmitted"). Segments
+  tshark flags `tcp.analysis.retransmission`, `fast_retransmission` or
+  `spurious_retransmission`, over data-bearing segments (only those can be
+  retransmitted). MPTCP reinjections of data on another subflow are not TCP
+  retransmissions and are not counted.
+- **Connection termination (FIN) ratio** (paper: "packets sent and received
+  for TCP connection termination"). Packets with the FIN flag over all TCP
+  packets.
+- **Connection reset (RST) ratio** (paper: "requests for TCP connection
+  reset sent and received"). Packets with the RST flag over all TCP packets.
+- Ratios are computed per repetition over its web fetch and bulk download
+  together, then averaged; ± is the half-width of the 95 % confidence
+  interval (Student t, n = repetitions).
+- **Goodput**: application bytes over the transfer time as the mptls client
+  reports it (`goodput_mbps`, bulk download).
+- **Handshake time**: the client's `handshake_ms` (TLS handshake, from the
+  tool).
+- **Page completion time**: handshake time plus the time from the first GET
+  to the last byte of the last object (`duration_ms` of the web fetch).
+- **Object completion time**: tshark's `http.time` (request to complete
+  response) with the run's key log, for every object; for MPTCP, on the
+  stitched data-level stream.
+- **Bytes and packets per path**: frames, frame bytes and TCP payload per
+  interface (`3g`, `wifi`); "WiFi share" = WiFi payload / all payload.
+- **TLS share of payload**: TCP payload bytes of segments inside TLS records
+  over all TCP payload bytes (100 % means nothing travelled outside TLS).
+- **Stall time (handover)**: the longest time the client's cumulative
+  acknowledgement did not advance (MPTCP: the DATA_ACK, `mptcp.ack`, on any
+  subflow; TCP: `tcp.ack`), in the interval that contains the WiFi cut.
+  "≥" means it never advanced again before the run ended.
+"""

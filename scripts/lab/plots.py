@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The lab's plots (PNG and SVG), in the spirit of the paper's Figs 10-13."""
+
+import os
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from report import PAPER, METRIC_NAMES, entry, offloads, scenarios  # noqa: E402
+
+COLORS = {"paper": "#9e9e9e", "kernel": "#1f77b4", "user": "#ff7f0e"}
+PATH_COLORS = {"3g": "#d62728", "wifi": "#2ca02c"}
+
+
+def save(fig, out, name):
+    d = os.path.join(out, "plots")
+    os.makedirs(d, exist_ok=True)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(os.path.join(d, "%s.%s" % (name, ext)), dpi=110)
+    plt.close(fig)
+
+
+def short(e, s):
+    return ("%d. %s" % (s, e["title"])).replace(" (", "\n(")
+
+
+def bars(out, summary, key, ylabel, name, title, paper=None):
+    scs = scenarios(summary)
+    offs = offloads(summary)
+    series = ([("paper", paper)] if paper else []) + [(o, None) for o in offs]
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    for i, (label, pvals) in enumerate(series):
+        xs = [s - 0.4 + width * (i + 0.5) for s in scs]
+        if pvals:
+            vals = [pvals[s] if pvals[s] is not None else 0 for s in scs]
+            ax.bar(xs, vals, width, color=COLORS["paper"], label="paper (text of the figure)")
+            for x, s in zip(xs, scs):
+                if pvals[s] is None:
+                    ax.text(x, 1, "max", ha="center", va="bottom", fontsize=7, rotation=90)
+            continue
+        vals, errs = [], []
+        for s in scs:
+            e = entry(summary, s, label)
+            vals.append(e[key] if e and e[key] is not None else 0)
+            errs.append(e[key + "_ci"] if e and e[key + "_ci"] is not None else 0)
+        ax.bar(xs, vals, width, yerr=errs, capsize=3, color=COLORS[label],
+               label="measured, %s TLS" % label)
+    e0 = {s: entry(summary, s, offs[0]) for s in scs}
+    ax.set_xticks(scs)
+    ax.set_xticklabels([short(e0[s], s) for s in scs], fontsize=7)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    save(fig, out, name)
+
+
+def path_series(cap, streams, t0, t1, step=0.2):
+    """Downlink payload per interface in bins of `step` seconds (Mbit/s)."""
+    nb = max(1, int((t1 - t0) / step) + 1)
+    series = {"3g": [0.0] * nb, "wifi": [0.0] * nb}
+    for r in cap.rows:
+        if r["tcp.stream"] not in streams or r["tcp.srcport"] != "443":
+            continue
+        t = float(r["frame.time_epoch"]) - t0
+        i = int(t / step)
+        if 0 <= i < nb and r["frame.interface_name"] in series:
+            series[r["frame.interface_name"]][i] += int(r["tcp.len"] or 0) * 8 / step / 1e6
+    return [i * step for i in range(nb)], series
+
+
+def all_plots(out, cap, results, summary, handover):
+    from analyze import streams_in
+    for m, (name, fig) in METRIC_NAMES.items():
+        bars(out, summary, m, "% of packets", m, "%s (paper's %s) — mean, 95 %% CI" % (name, fig),
+             PAPER[m])
+    bars(out, summary, "goodput_mbps", "Mbit/s", "goodput", "Bulk download goodput — mean, 95 % CI")
+    mp = [r for r in results if r["scenario"] in (1, 2) and r["workload"] == "bulk"]
+    if mp:
+        r = mp[0]
+        x, ys = path_series(cap, streams_in(cap, r["t_start"], r["t_end"]), r["t_start"], r["t_end"])
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        for p, y in ys.items():
+            ax.plot(x, y, label=p, color=PATH_COLORS[p], drawstyle="steps-post")
+        ax.plot(x, [a + b for a, b in zip(ys["3g"], ys["wifi"])], label="sum", color="k",
+                linestyle=":", drawstyle="steps-post")
+        ax.set_xlabel("seconds since the client started")
+        ax.set_ylabel("downlink payload, Mbit/s (200 ms bins)")
+        ax.set_title("Per-path goodput over time: %s %s, offload=%s, rep %d" % (
+            r["title"], r["workload"], r["offload"], r["rep"]))
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        save(fig, out, "paths_over_time")
+    if handover:
+        fig, axes = plt.subplots(len(handover), 1, figsize=(8, 2.8 * len(handover)), squeeze=False)
+        for ax, h in zip(axes[:, 0], handover):
+            x, ys = path_series(cap, set(h["streams"]), h["t_start"], h["t_end"])
+            for p, y in ys.items():
+                ax.plot(x, y, label=p, color=PATH_COLORS[p], drawstyle="steps-post")
+            ax.axvline(h["t_cut"] - h["t_start"], color="k", linestyle="--", label="WiFi cut")
+            ax.set_title("Handover, %s (offload=%s): %s" % (
+                h["transport"].upper(), h["offload"],
+                "completed, verify %s" % h["client_verify"] if h["client_rc"] == 0
+                else "client exit %d" % h["client_rc"]), fontsize=9)
+            ax.set_ylabel("Mbit/s")
+            ax.legend(fontsize=7)
+            ax.grid(alpha=0.3)
+        axes[-1, 0].set_xlabel("seconds since the client started")
+        save(fig, out, "handover")

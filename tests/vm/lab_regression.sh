@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A short run of the lab (scripts/lab/experiment + analyze.py, test bed in
+# scripts/lab/lib.sh) that asserts properties, never timings: every
+# data-bearing segment lies in a TLS record, both MPTCP subflows carry TLS
+# data (MP_CAPABLE on 3G, MP_JOIN on WiFi), MPTCP goodput beats the best
+# single path, the plaintext marker is in no capture, and the WiFi handover
+# over MPTCP completes byte for byte.  Scenarios 1, 3 and 5 (MPTCP, TCP over
+# WiFi, TCP over 3G), kernel offload, one repetition.  Prints TAP.
+#
+# LAB_REGRESSION_ARGS replaces the experiment options below.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$(mktemp -d /tmp/lab-regression.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+args=${LAB_REGRESSION_ARGS:---reps 1 --scenarios "1 3 5" --offloads kernel --bulk 1M --objects 4k,32k --handover kernel --handover-bytes 1M}
+
+if ! command -v dumpcap >/dev/null || ! command -v tshark >/dev/null; then
+	tap_skip "lab regression" "dumpcap/tshark missing"
+	tap_done
+	exit $?
+fi
+tap_check "load mptls.ko" load_mptls
+eval "set -- $args"
+tap_check "lab experiment runs (scenarios, capture, handover)" \
+	bash "$top/scripts/lab/experiment" "$out" "$@"
+tap_check "tshark analysis of the capture" /usr/bin/python3 "$top/scripts/lab/analyze.py" "$out" --no-plots
+
+# check NAME_PREFIX: the analysis check whose name starts with NAME_PREFIX.
+check() {
+	/usr/bin/python3 - "$out/checks.json" "$1" <<'EOF'
+import json, sys
+checks = [c for c in json.load(open(sys.argv[1])) if c["name"].startswith(sys.argv[2])]
+for c in checks:
+    print(c["name"], "->", "ok" if c["ok"] else "FAILED", c["detail"])
+sys.exit(0 if checks and all(c["ok"] for c in checks) else 1)
+EOF
+}
+
+if [ -s "$out/checks.json" ]; then
+	tap_check "every transfer exited 0" check "every transfer exited 0"
+	tap_check "every post-handshake data-bearing segment belongs to a TLS record" \
+		check "every data-bearing segment belongs to a TLS record"
+	tap_check "MP_CAPABLE on the 3G subflow" check "MP_CAPABLE SYN on the 3G"
+	tap_check "MP_JOIN on the WiFi subflow" check "MP_JOIN SYN on the WiFi"
+	tap_check "both subflows carry TLS data in the MPTCP scenario" check "both subflows carry TLS"
+	tap_check "MPTCP goodput exceeds the best single path" check "MPTCP bulk goodput exceeds"
+	tap_check "no plaintext marker in any capture" check "the plaintext marker appears in no"
+	tap_check "tshark decrypts a TCP scenario with the key log" check "with --keylog, tshark decrypts"
+	tap_check "handover over MPTCP completes with byte-exact data" check "handover (offload=kernel): MPTCP"
+	tap_check "handover over TCP on WiFi does not survive" check "handover (offload=kernel): TCP"
+else
+	tap_check "analysis wrote checks.json" false
+fi
+[ "$tap_failures" -eq 0 ] || { echo "# progress:"; sed 's/^/#   /' "$out/progress.log" 2>/dev/null; }
+tap_done
