@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Non-blocking I/O with edge-triggered epoll, and sendfile, on kTLS MPTCP
+# sockets (tests/kernel/epoll_test.c, sendfile_test.c).
+. "$(dirname "$0")/lib.sh"
+. "$top/tests/kernel/lib.sh"
+
+kt_build || { tap_done; exit 1; }
+load_mptls
+kt_relay 900 "$kt_bin/epoll_test"
+kt_relay 900 "$kt_bin/sendfile_test"
+tap_done
