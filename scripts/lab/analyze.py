@@ -36,8 +36,9 @@ FRAME_FIELDS = ["frame.number", "frame.time_epoch", "frame.interface_name", "fra
                 "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset", "tcp.len", "tcp.seq",
                 "tcp.ack", "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
                 "tcp.analysis.spurious_retransmission", "tcp.options.mptcp.subtype",
-                "mptcp.stream", "mptcp.dsn", "mptcp.ack", "tls.record.content_type",
-                "tls.handshake.type", "tcp.reassembled_in", "tls.alert_message.level"]
+                "mptcp.stream", "tcp.options.mptcp.rawdataseqno", "tcp.options.mptcp.subflowseqno",
+                "mptcp.related_mapping", "tcp.options.mptcp.rawdataack", "tls.record.content_type",
+                "tls.record.opaque_type", "tls.handshake.type", "tcp.reassembled_in", "tls.alert_message.level"]
 
 
 def read_env(path):
@@ -91,8 +92,10 @@ class Capture:
     def _mptcp_classes(self, work):
         """Re-classifies the data segments of MPTCP connections from the
         TLS records of their data-level stream."""
-        mp = [r for r in self.rows if r["mptcp.stream"] and r["tcp.len"] not in ("", "0")
-              and r["mptcp.dsn"]]
+        # tshark's relative mptcp.dsn is wrong on joined subflows (4.0), so
+        # each segment's DSN comes from the raw DSS mapping that covers it
+        # (in the segment itself or in mptcp.related_mapping).
+        mp = [r for r in self.rows if r["mptcp.stream"] and r["tcp.len"] not in ("", "0")]
         self.mptcp_conns = sorted({r["mptcp.stream"] for r in self.rows if r["mptcp.stream"]})
         if not mp:
             return
@@ -102,12 +105,20 @@ class Capture:
         segs = {}
         for r in mp:
             fno = int(r["frame.number"])
+            m = r
+            if not m["tcp.options.mptcp.rawdataseqno"]:
+                rel = tf.ints(r["mptcp.related_mapping"])
+                m = self.by_no.get(rel[0]) if rel else None
+                if not m or not m["tcp.options.mptcp.rawdataseqno"]:
+                    continue
+            dsn = (int(m["tcp.options.mptcp.rawdataseqno"].split(",")[0]) + int(r["tcp.seq"]) -
+                   int(m["tcp.options.mptcp.subflowseqno"].split(",")[0]))
             data = bytes.fromhex(payload.get(fno, "").replace(":", ""))
             if len(data) != int(r["tcp.len"]):
                 continue
             to_server = r["tcp.dstport"] == "443"
             segs.setdefault(r["mptcp.stream"], []).append(
-                (float(r["frame.time_epoch"]), to_server, int(r["mptcp.dsn"].split(",")[0]), data, fno))
+                (float(r["frame.time_epoch"]), to_server, dsn, data, fno))
         synth = os.path.join(work, "data-streams.pcap")
         layout, _ = tf.write_data_streams(segs, synth)
         srows = tf.fields(synth, tf.CLASS_FIELDS, "tcp")
@@ -162,6 +173,7 @@ def packet_metrics(cap, streams):
     m["retrans_pkts"] = sum(1 for r in rows if tf.flag(r["tcp.analysis.retransmission"]) or
                             tf.flag(r["tcp.analysis.fast_retransmission"]) or
                             tf.flag(r["tcp.analysis.spurious_retransmission"]))
+    m["spurious_retrans_pkts"] = sum(1 for r in rows if tf.flag(r["tcp.analysis.spurious_retransmission"]))
     m["fin_pkts"] = sum(1 for r in rows if tf.flag(r["tcp.flags.fin"]))
     m["rst_pkts"] = sum(1 for r in rows if tf.flag(r["tcp.flags.reset"]))
     pay = sum(int(r["tcp.len"]) for r in data)
@@ -298,7 +310,7 @@ def analyse_handover(out, cap):
         for r in rows:
             if r["tcp.dstport"] != "443":
                 continue
-            v = r["mptcp.ack"] if h["transport"] == "mptcp" else r["tcp.ack"]
+            v = r["tcp.options.mptcp.rawdataack"] if h["transport"] == "mptcp" else r["tcp.ack"]
             if v:
                 acks.append((float(r["frame.time_epoch"]), int(v.split(",")[0])))
         acks.sort()

@@ -19,7 +19,7 @@ TSHARK = os.environ.get("TSHARK", "tshark")
 # Preferences for every pass: MPTCP analysis with a DSN on every segment,
 # TLS on the lab's port.
 BASE_PREFS = [
-    "-o", "tcp.analyze_mptcp:TRUE",
+    "-o", "mptcp.analyze_mptcp:TRUE",
     "-o", "mptcp.analyze_mappings:TRUE",
     "-o", "mptcp.relative_sequence_numbers:TRUE",
     "-o", "tcp.relative_sequence_numbers:TRUE",
@@ -32,7 +32,8 @@ BASE_PREFS = [
 
 def fields(pcap, names, display_filter=None, prefs=(), extra=()):
     """Rows of tshark -T fields as dicts; multi-valued fields joined by ','."""
-    cmd = [TSHARK, "-n", "-r", pcap, "-T", "fields", "-E", "separator=\t",
+    # -2: two passes, so that tcp.reassembled_in is known on every segment.
+    cmd = [TSHARK, "-2", "-n", "-r", pcap, "-T", "fields", "-E", "separator=\t",
            "-E", "occurrence=a", "-E", "aggregator=,"]
     cmd += BASE_PREFS + list(prefs) + list(extra)
     if display_filter:
@@ -73,13 +74,14 @@ def flag(value):
 PLAIN_HANDSHAKE = {0, 1, 2, 3, 4, 11, 12, 13, 14, 16}
 
 CLASS_FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.seq", "tcp.len",
-                "tls.record.content_type", "tls.handshake.type", "tcp.reassembled_in",
+                "tls.record.content_type", "tls.record.opaque_type", "tls.handshake.type", "tcp.reassembled_in",
                 "tls.alert_message.level"]
 
 
 def record_class(row):
     """'enc', 'plain' or '' (no TLS record here) for one dissected frame."""
-    types = ints(row["tls.record.content_type"])
+    # tshark names a TLS 1.3 record's outer type opaque_type.
+    types = ints(row["tls.record.content_type"]) + ints(row.get("tls.record.opaque_type", ""))
     if not types:
         return ""
     hs = set(ints(row["tls.handshake.type"]))
