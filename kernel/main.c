@@ -5,8 +5,9 @@
  *
  * Stock MPTCP refuses TCP_ULP (ENOPROTOOPT).  At load we find MPTCP's struct
  * proto for each address family through a socket of our own and wrap its
- * setsockopt/getsockopt, so that TCP_ULP "tls" on an MPTCP socket reaches us.
- * Everything else still goes to MPTCP.  A socket that takes the ULP then gets
+ * setsockopt, so that TCP_ULP "tls" on an MPTCP socket reaches us.  Everything
+ * else still goes to MPTCP, getsockopt included: without the ULP, MPTCP's
+ * answers for SOL_TLS (EOPNOTSUPP) already match TCP's.  A socket that takes the ULP then gets
  * per-socket tables (proto.c) and holds a module reference until it closes.
  *
  * Unload: restoring the two pointers stops new calls, but a call may have
@@ -88,20 +89,6 @@ static int mptls_hook_setsockopt(struct sock *sk, int level, int optname,
 	return ret;
 }
 
-static int mptls_hook_getsockopt(struct sock *sk, int level, int optname,
-				 char __user *optval, int __user *optlen)
-{
-	int ret;
-
-	hook_enter();
-	if (level == SOL_TLS)
-		ret = -ENOPROTOOPT;	/* as TCP without the ULP */
-	else
-		ret = mptls_orig_getsockopt(sk, level, optname, optval, optlen);
-	hook_leave();
-	return ret;
-}
-
 /* Finds MPTCP's proto and proto_ops for @family through a socket of ours. */
 static int mptls_find_base(int family, struct mptls_base *base)
 {
@@ -124,7 +111,6 @@ static void mptls_hook_install(struct mptls_base *base)
 	/* The per-socket tables are copies; our methods replace these there. */
 	mptls_build_tables(base);
 	WRITE_ONCE(base->prot->setsockopt, mptls_hook_setsockopt);
-	WRITE_ONCE(base->prot->getsockopt, mptls_hook_getsockopt);
 }
 
 static void mptls_hook_remove(void)
@@ -133,7 +119,6 @@ static void mptls_hook_remove(void)
 
 	for (i = 0; i < mptls_nr_bases; i++) {
 		WRITE_ONCE(mptls_bases[i].prot->setsockopt, mptls_bases[i].orig_setsockopt);
-		WRITE_ONCE(mptls_bases[i].prot->getsockopt, mptls_bases[i].orig_getsockopt);
 	}
 	synchronize_rcu_tasks();
 	wait_event(mptls_hook_drained, !atomic_read(&mptls_hook_calls));
