@@ -47,7 +47,7 @@ def read_env(path):
         for line in f:
             if "=" in line:
                 k, v = line.rstrip("\n").split("=", 1)
-                env[k] = v.strip("'").replace("\\ ", " ")
+                env[k] = v.strip("'").replace("\\", "")
     return env
 
 
@@ -256,7 +256,8 @@ def summarise(results):
         per_rep = {}
         for r in rows:
             agg = per_rep.setdefault(r["rep"], {})
-            for k in ("pkts", "data_pkts", "enc_pkts", "retrans_pkts", "fin_pkts", "rst_pkts",
+            for k in ("pkts", "data_pkts", "enc_pkts", "retrans_pkts", "spurious_retrans_pkts",
+                      "fin_pkts", "rst_pkts",
                       "payload_bytes", "non_tls_pkts", "payload_3g", "payload_wifi"):
                 agg[k] = agg.get(k, 0) + r[k]
             agg["tls_pay"] = agg.get("tls_pay", 0) + (r["tls_payload_share"] or 0) * r["payload_bytes"] / 100
@@ -265,13 +266,15 @@ def summarise(results):
             "enc_ratio": [100 * a["enc_pkts"] / a["data_pkts"] for a in reps if a["data_pkts"]],
             "retrans_ratio": [100 * a["retrans_pkts"] / a["data_pkts"] for a in reps if a["data_pkts"]],
             "fin_ratio": [100 * a["fin_pkts"] / a["pkts"] for a in reps if a["pkts"]],
+            "spurious_retrans_ratio": [100 * a["spurious_retrans_pkts"] / a["data_pkts"]
+                                       for a in reps if a["data_pkts"]],
             "rst_ratio": [100 * a["rst_pkts"] / a["pkts"] for a in reps if a["pkts"]],
             "enc_ratio_all_pkts": [100 * a["enc_pkts"] / a["pkts"] for a in reps if a["pkts"]],
             "tls_payload_share": [100 * a["tls_pay"] / a["payload_bytes"] for a in reps if a["payload_bytes"]],
             "wifi_payload_share": [100 * a["payload_wifi"] / (a["payload_3g"] + a["payload_wifi"])
                                    for a in reps if a["payload_3g"] + a["payload_wifi"]],
         }
-        for k in keys + ["wifi_payload_share"]:
+        for k in keys + ["wifi_payload_share", "spurious_retrans_ratio"]:
             entry[k], entry[k + "_ci"], _ = mean_ci(ratio[k])
         bulk = [r for r in rows if r["workload"] == "bulk"]
         web = [r for r in rows if r["workload"] == "web"]

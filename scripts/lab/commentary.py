@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """What the numbers mean: the report's discussion and metric definitions."""
 
+import os
+
 
 def _get(summary, s, off, key):
     for e in summary:
@@ -37,7 +39,10 @@ def commentary(summary, handover, paper):
              "travels over 3G can be lost. What does not: the absolute level on 3G follows the "
              "profile's 1 %% random loss in each direction (plus losses from queue overflow at 2 "
              "Mbit/s), whereas the paper's 6–7 %% came from a real HSPA link whose loss model we "
-             "do not know. Edit `profiles/3g.conf` to explore.\n" % "/".join(_f(v) for v in rt))
+             "do not know. Retransmissions on the loss-free WiFi path are tail-loss probes and timeouts "
+             "that tshark flags as spurious (column \"spurious retransmissions\"): the emulated "
+             "guest's timers run late when the host is busy. Edit `profiles/3g.conf` to "
+             "explore.\n" % "/".join(_f(v) for v in rt))
     fin = [g(s, "fin_ratio") for s in range(1, 7)]
     rst = [g(s, "rst_ratio") for s in range(1, 7)]
     L.append("- **FIN and RST ratios.** Measured FIN %s %% (paper 7/8/7/7/8/9) and RST %s %% "
@@ -81,57 +86,7 @@ def commentary(summary, handover, paper):
 
 
 def definitions():
-    return """## Metric definitions
-
-All counts come from tshark dissecting the client-side capture (both
-interfaces), restricted to the TCP connections the run opened (streams whose
-first SYN falls inside the run's time window; MPTCP subflows included).
-"Data-bearing segment" = TCP segment with payload (`tcp.len > 0`).
-
-- **Encrypted packets ratio** (paper: "encrypted packets ratio", the share of
-  packets that are encrypted). Data-bearing segments whose payload lies
-  entirely in TLS records that are encrypted, over all data-bearing segments.
-  Encrypted records: content type 23 (application data; every TLS 1.3 record
-  after ServerHello), an encrypted handshake message (TLS 1.2 Finished) or an
-  alert tshark cannot read. Clear records: ChangeCipherSpec and the
-  handshake messages tshark can parse (ClientHello, ServerHello, and in TLS
-  1.2 Certificate, ServerKeyExchange, ServerHelloDone, ClientKeyExchange,
-  NewSessionTicket). A segment carrying part of a record inherits the class
-  of the record (`tcp.reassembled_in`); a retransmission, that of the segment
-  it repeats. For MPTCP, Wireshark cannot follow TLS across subflows, so the
-  lab stitches each connection's data-level stream from tshark's per-segment
-  DSN (`mptcp.dsn`), has tshark dissect the TLS records of that stream, and
-  classifies each subflow segment by the records its DSN range covers.
-  `enc_ratio_all_pkts` gives the same count over all TCP packets (pure ACKs
-  included) for comparison.
-- **TCP retransmission ratio** (paper: "packets retransmitted"). Segments
-  tshark flags `tcp.analysis.retransmission`, `fast_retransmission` or
-  `spurious_retransmission`, over data-bearing segments (only those can be
-  retransmitted). MPTCP reinjections of data on another subflow are not TCP
-  retransmissions and are not counted.
-- **Connection termination (FIN) ratio** (paper: "packets sent and received
-  for TCP connection termination"). Packets with the FIN flag over all TCP
-  packets.
-- **Connection reset (RST) ratio** (paper: "requests for TCP connection
-  reset sent and received"). Packets with the RST flag over all TCP packets.
-- Ratios are computed per repetition over its web fetch and bulk download
-  together, then averaged; ± is the half-width of the 95 % confidence
-  interval (Student t, n = repetitions).
-- **Goodput**: application bytes over the transfer time as the mptls client
-  reports it (`goodput_mbps`, bulk download).
-- **Handshake time**: the client's `handshake_ms` (TLS handshake, from the
-  tool).
-- **Page completion time**: handshake time plus the time from the first GET
-  to the last byte of the last object (`duration_ms` of the web fetch).
-- **Object completion time**: tshark's `http.time` (request to complete
-  response) with the run's key log, for every object; for MPTCP, on the
-  stitched data-level stream.
-- **Bytes and packets per path**: frames, frame bytes and TCP payload per
-  interface (`3g`, `wifi`); "WiFi share" = WiFi payload / all payload.
-- **TLS share of payload**: TCP payload bytes of segments inside TLS records
-  over all TCP payload bytes (100 % means nothing travelled outside TLS).
-- **Stall time (handover)**: the longest time the client's cumulative
-  acknowledgement did not advance (MPTCP: the DATA_ACK, `mptcp.ack`, on any
-  subflow; TCP: `tcp.ack`), in the interval that contains the WiFi cut.
-  "≥" means it never advanced again before the run ended.
-"""
+    """The metric definitions: the section of scripts/lab/README.md."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
+    text = open(path).read()
+    return text[text.index("## Metric definitions"):]

@@ -183,17 +183,18 @@ def metric_table(summary, m):
 def extra_table(summary):
     lines = ["| Scenario | offload | TLS | handshake ms | page ms | object ms (mean) | "
              "bulk goodput Mbit/s | WiFi share of payload % | TLS share of payload % | "
-             "encrypted / all packets % |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "encrypted / all packets % | spurious retransmissions % |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for e in summary:
-        lines.append("| %d. %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %d. %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             e["scenario"], e["title"], e["offload"], "/".join(e["tls_version"]),
             fmt(e["handshake_ms"], e["handshake_ms_ci"], 0), fmt(e["page_ms"], e["page_ms_ci"], 0),
             fmt(e["object_ms_mean"], e["object_ms_mean_ci"], 0),
             fmt(e["goodput_mbps"], e["goodput_mbps_ci"], 2),
             fmt(e["wifi_payload_share"], e["wifi_payload_share_ci"]),
             fmt(e["tls_payload_share"], e["tls_payload_share_ci"], 2),
-            fmt(e["enc_ratio_all_pkts"], e["enc_ratio_all_pkts_ci"])))
+            fmt(e["enc_ratio_all_pkts"], e["enc_ratio_all_pkts_ci"]),
+            fmt(e["spurious_retrans_ratio"], e["spurious_retrans_ratio_ci"])))
     return "\n".join(lines)
 
 
