@@ -35,11 +35,13 @@ def bars(out, summary, key, ylabel, name, title, paper=None):
     for i, (label, pvals) in enumerate(series):
         xs = [s - 0.4 + width * (i + 0.5) for s in scs]
         if pvals:
-            vals = [pvals[s] if pvals[s] is not None else 0 for s in scs]
-            ax.bar(xs, vals, width, color=COLORS["paper"], label="paper (text of the figure)")
+            known = [(x, pvals[s]) for x, s in zip(xs, scs) if pvals[s] is not None]
+            ax.bar([k[0] for k in known], [k[1] for k in known], width, color=COLORS["paper"],
+                   label="paper (numbers in its text)")
             for x, s in zip(xs, scs):
-                if pvals[s] is None:
-                    ax.text(x, 1, "max", ha="center", va="bottom", fontsize=7, rotation=90)
+                if pvals[s] is None:  # "the maximum": drawn as an outline at 100
+                    ax.bar([x], [100], width, fill=False, hatch="//", edgecolor=COLORS["paper"])
+                    ax.text(x, 50, "paper: max,\nno number", ha="center", fontsize=6, rotation=90)
             continue
         vals, errs = [], []
         for s in scs:
@@ -53,7 +55,7 @@ def bars(out, summary, key, ylabel, name, title, paper=None):
     ax.set_xticklabels([short(e0[s], s) for s in scs], fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     ax.grid(axis="y", alpha=0.3)
     save(fig, out, name)
 
