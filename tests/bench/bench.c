@@ -464,17 +464,17 @@ static uint8_t *pattern_buf(size_t len)
 	return p;
 }
 
-/* A page-cache file for sendfile: PATTERN * 64 KiB, so the pattern wraps. */
-#define FILE_SIZE ((size_t)PATTERN << 16)
+/* A page-cache file for sendfile: PATTERN * 4 KiB (1 MB), so the pattern wraps. */
+#define FILE_SIZE ((size_t)PATTERN << 12)
 static int pattern_file(void)
 {
-	uint8_t *p = pattern_buf(1 << 16);
+	uint8_t *p = pattern_buf(1 << 12);
 	int fd = memfd_create("mptls-bench", 0);
 
 	if (fd < 0)
 		die("memfd_create");
-	for (size_t off = 0; off < FILE_SIZE; off += 1 << 16)
-		if (pwrite(fd, p + off % PATTERN, 1 << 16, (off_t)off) != 1 << 16)
+	for (size_t off = 0; off < FILE_SIZE; off += 1 << 12)
+		if (pwrite(fd, p + off % PATTERN, 1 << 12, (off_t)off) != 1 << 12)
 			die("pwrite");
 	free(p);
 	return fd;
