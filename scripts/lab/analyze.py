@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""scripts/lab/analyze.py OUT [--no-plots]: the lab's analysis.
+"""scripts/lab/analyze.py OUT [--no-plots] [--no-pcaps]: the lab's analysis.
 
 Reads what scripts/lab/experiment left in OUT (runs.tsv, the tool's JSON,
 capture/lab.pcapng, key logs) and writes runs.csv/json, summary.csv/json,
@@ -15,9 +15,11 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsharkfields as tf  # noqa: E402
 import report as rep  # noqa: E402
@@ -343,6 +345,26 @@ def analyse_handover(out, cap):
     return res
 
 
+def split_captures(out, results, handover):
+    """pcaps/s<N>-<offload>.pcapng and pcaps/handover-<transport>-<offload>.pcapng,
+    cut from the whole capture by editcap on the runs' time windows."""
+    pcap = os.path.join(out, "capture", "lab.pcapng")
+    d = os.path.join(out, "pcaps")
+    os.makedirs(d, exist_ok=True)
+    windows = {}
+    for r in results:
+        name = "s%d-%s" % (r["scenario"], r["offload"])
+        lo, hi = windows.get(name, (r["t_start"], r["t_end"]))
+        windows[name] = (min(lo, r["t_start"]), max(hi, r["t_end"]))
+        r["pcap"] = "pcaps/%s.pcapng" % name
+    for h in handover:
+        windows["handover-%s-%s" % (h["transport"], h["offload"])] = (h["t_start"], h["t_end"])
+    for name, (lo, hi) in windows.items():
+        subprocess.run(["editcap", "-A", "%.6f" % (lo - 0.05), "-B", "%.6f" % (hi + 1.0), pcap,
+                        os.path.join(d, name + ".pcapng")], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main():
     out = os.path.abspath(sys.argv[1])
     plots = "--no-plots" not in sys.argv
@@ -359,6 +381,8 @@ def main():
         summary = summarise(results)
         handover = analyse_handover(out, cap)
         checks = rep.checks(out, cap, env, results, summary, handover)
+    if "--no-pcaps" not in sys.argv:
+        split_captures(out, results, handover)
     rep.write_tables(out, results, summary, handover, checks)
     if plots:
         import plots as pl

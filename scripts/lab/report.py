@@ -257,8 +257,11 @@ def write_report(out, env, results, summary, handover, checks, plots):
              "ratio, the tool's JSON fields and the frame range in `capture/lab.pcapng`.\n"
              "- `summary.csv` / `summary.json`: per scenario and offload, mean and CI half-width "
              "(`*_ci`), plus the paper's numbers and the handover results.\n"
-             "- `checks.json`, `handover.json`; `capture/lab.pcapng` (all runs; open a run with "
-             "`frame.number >= A && frame.number <= B` from `frames`); key logs in `runs/*/*/r*/keylog`.\n"
+             "- `pcaps/s<N>-<offload>.pcapng` (one per scenario and offload, all repetitions) and "
+             "`pcaps/handover-*.pcapng`; `capture/lab.pcapng` holds the whole lab (a run's frames: "
+             "`frame.number >= A && frame.number <= B` from its `frames` column); key logs in "
+             "`runs/*/*/r*/keylog` (tshark: `-o tls.keylog_file:FILE`).\n"
+             "- `checks.json`, `handover.json`, `experiment.log` (VM console), `progress.log`.\n"
              "- `plots/*.png|svg`.\n")
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(L))
