@@ -18,7 +18,7 @@
 
 #include "mptls.h"
 
-#define DESC(type, uapi, alg, explicit, ccm)					\
+#define DESC(type, uapi, alg, explicit, ccm, only12)				\
 	{									\
 		.cipher_type = TLS_CIPHER_##type,				\
 		.name = #type,							\
@@ -34,14 +34,29 @@
 		.rec_seq_off = offsetof(struct uapi, rec_seq),			\
 		.tls12_explicit_nonce = explicit,				\
 		.ccm_nonce_block = ccm,						\
+		.tls12_only = only12,						\
 	}
 
+/*
+ * SM4 and ARIA are listed because net/tls lists them: a kernel without the
+ * algorithm answers ENOENT from the crypto API for both TCP and MPTCP, and one
+ * with it just works.  Debian's kernels have neither.
+ */
 static const struct mptls_cipher_desc mptls_ciphers[] = {
-	DESC(AES_GCM_128, tls12_crypto_info_aes_gcm_128, "gcm(aes)", true, false),
-	DESC(AES_GCM_256, tls12_crypto_info_aes_gcm_256, "gcm(aes)", true, false),
-	DESC(AES_CCM_128, tls12_crypto_info_aes_ccm_128, "ccm(aes)", true, true),
+	DESC(AES_GCM_128, tls12_crypto_info_aes_gcm_128, "gcm(aes)", true, false, false),
+	DESC(AES_GCM_256, tls12_crypto_info_aes_gcm_256, "gcm(aes)", true, false, false),
+	DESC(AES_CCM_128, tls12_crypto_info_aes_ccm_128, "ccm(aes)", true, true, false),
 	DESC(CHACHA20_POLY1305, tls12_crypto_info_chacha20_poly1305,
-	     "rfc7539(chacha20,poly1305)", false, false),
+	     "rfc7539(chacha20,poly1305)", false, false, false),
+#ifdef TLS_CIPHER_SM4_GCM
+	DESC(SM4_GCM, tls12_crypto_info_sm4_gcm, "gcm(sm4)", true, false, false),
+	DESC(SM4_CCM, tls12_crypto_info_sm4_ccm, "ccm(sm4)", true, true, false),
+#endif
+#ifdef TLS_CIPHER_ARIA_GCM_128
+	/* RFC 6209 defines ARIA for TLS 1.2 only */
+	DESC(ARIA_GCM_128, tls12_crypto_info_aria_gcm_128, "gcm(aria)", true, false, true),
+	DESC(ARIA_GCM_256, tls12_crypto_info_aria_gcm_256, "gcm(aria)", true, false, true),
+#endif
 };
 
 const struct mptls_cipher_desc *mptls_cipher_lookup(u16 cipher_type)
@@ -88,6 +103,7 @@ int mptls_cipher_init(struct mptls_cipher_state *cs, sockptr_t optval,
 	int err;
 
 	BUILD_BUG_ON(sizeof(cs->conf) < sizeof(struct tls12_crypto_info_chacha20_poly1305));
+	BUILD_BUG_ON(sizeof(cs->conf) < sizeof(struct tls12_crypto_info_aes_gcm_256));
 	BUILD_BUG_ON(TLS_CIPHER_AES_GCM_128_SALT_SIZE + TLS_CIPHER_AES_GCM_128_IV_SIZE != MPTLS_MAX_IV);
 	BUILD_BUG_ON(TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE != MPTLS_MAX_IV);
 
@@ -104,7 +120,8 @@ int mptls_cipher_init(struct mptls_cipher_state *cs, sockptr_t optval,
 	     other->desc->cipher_type != info->cipher_type))
 		goto wipe;
 	desc = mptls_cipher_lookup(info->cipher_type);
-	if (!desc || optlen != desc->info_size)
+	if (!desc || optlen != desc->info_size ||
+	    (desc->tls12_only && info->version != TLS_1_2_VERSION))
 		goto wipe;
 	if (copy_from_sockptr_offset(info + 1, optval, sizeof(*info),
 				     optlen - sizeof(*info))) {

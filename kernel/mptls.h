@@ -39,8 +39,9 @@ struct mptls_cipher_desc {
 	u8 key_off, salt_off, iv_off, rec_seq_off;	/* offsets in that struct */
 	/* TLS 1.2 records carry iv_size bytes of explicit nonce (AES-GCM/CCM). */
 	bool tls12_explicit_nonce;
-	/* ccm(aes) takes the nonce inside a 16-byte block whose first byte is L-1. */
+	/* ccm() takes the nonce inside a 16-byte block whose first byte is L-1. */
 	bool ccm_nonce_block;
+	bool tls12_only;	/* ARIA */
 };
 
 /* The crypto state of one direction. */

@@ -96,6 +96,12 @@ static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 	bool *ready = tx ? &ctx->tx_ready : &ctx->rx_ready;
 	int err;
 
+	/* net/tls checks the pointer and the size before "already set". */
+	if (sockptr_is_null(optval) || optlen < sizeof(struct tls_crypto_info)) {
+		mptls_stat_inc(sk, MPTLS_STAT_CONF_REFUSED);
+		return -EINVAL;
+	}
+
 	mutex_lock(dir_lock);
 	lock_sock(sk);
 	if (*ready) {
@@ -190,17 +196,15 @@ static int get_flag(bool flag, char __user *optval, int __user *optlen)
 	return 0;
 }
 
+/* As do_tcp_getsockopt(TCP_ULP): up to TCP_ULP_NAME_MAX bytes, NUL-padded. */
 static int get_ulp_name(char __user *optval, int __user *optlen)
 {
-	static const char name[] = "tls";
+	static const char name[TCP_ULP_NAME_MAX] = "tls";
 	int len;
 
 	if (get_user(len, optlen))
 		return -EFAULT;
 	len = min_t(unsigned int, len, TCP_ULP_NAME_MAX);
-	len = min_t(unsigned int, len, sizeof(name));
-	if (len < 0)
-		return -EINVAL;
 	if (put_user(len, optlen) || copy_to_user(optval, name, len))
 		return -EFAULT;
 	return 0;
