@@ -76,10 +76,11 @@ def path_series(cap, streams, t0, t1, step=0.2):
 
 def all_plots(out, cap, results, summary, handover):
     from analyze import streams_in
-    for m, (name, fig) in METRIC_NAMES.items():
+    for m, (name, fig) in (METRIC_NAMES.items() if summary else ()):
         bars(out, summary, m, "% of packets", m, "%s (paper's %s) — mean, 95 %% CI" % (name, fig),
              PAPER[m])
-    bars(out, summary, "goodput_mbps", "Mbit/s", "goodput", "Bulk download goodput — mean, 95 % CI")
+    if summary:
+        bars(out, summary, "goodput_mbps", "Mbit/s", "goodput", "Bulk download goodput — mean, 95 % CI")
     mp = [r for r in results if r["scenario"] in (1, 2) and r["workload"] == "bulk"]
     if mp:
         r = mp[0]

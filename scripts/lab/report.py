@@ -221,13 +221,14 @@ def write_report(out, env, results, summary, handover, checks, plots):
                                     (": " + c["detail"]) if c["detail"] else ""))
     L.append("")
     L.append("## The paper's four metrics (percent, mean ± 95 % CI over repetitions)\n")
-    for m in ("enc_ratio", "retrans_ratio", "fin_ratio", "rst_ratio"):
+    for m in ("enc_ratio", "retrans_ratio", "fin_ratio", "rst_ratio") if summary else ():
         L.append("### %s (%s)\n" % METRIC_NAMES[m])
         L.append(metric_table(summary, m) + "\n")
         if plots:
             L.append("![%s](plots/%s.png)\n" % (METRIC_NAMES[m][0], m))
     L.append("## Metrics the paper lacked\n")
-    L.append(extra_table(summary) + "\n")
+    if summary:
+        L.append(extra_table(summary) + "\n")
     if plots:
         L.append("![bulk goodput](plots/goodput.png)\n")
         L.append("![goodput over time per path](plots/paths_over_time.png)\n")

@@ -16,9 +16,13 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=$(mktemp -d /tmp/lab-regression.XXXXXX)
-trap 'rm -rf "$out"' EXIT
-args=${LAB_REGRESSION_ARGS:---reps 1 --scenarios "1 3 5" --offloads kernel --bulk 2M --objects 4k,32k --handover kernel --handover-bytes 2M --profile-3g $top/scripts/lab/profiles/3g-clean.conf}
+# (not "out": tap_check in lib.sh has a local of that name)
+lab_out=$(mktemp -d /tmp/lab-regression.XXXXXX)
+trap 'rm -rf "$lab_out"' EXIT
+args=${LAB_REGRESSION_ARGS:-}
+[ -n "$args" ] || args='--reps 1 --scenarios "1 3 5" --offloads kernel --bulk 2M --objects 4k,32k'
+[ -n "${LAB_REGRESSION_ARGS:-}" ] ||
+	args+=' --handover kernel --handover-bytes 2M --profile-3g "$top/scripts/lab/profiles/3g-clean.conf"'
 
 if ! command -v dumpcap >/dev/null || ! command -v tshark >/dev/null; then
 	tap_skip "lab regression" "dumpcap/tshark missing"
@@ -30,12 +34,12 @@ eval "set -- $args"
 # A CA made on the host by an earlier `make lab` saves a slow key generation.
 [ -s "$top/build/lab/pki/server.pem" ] && set -- "$@" --pki "$top/build/lab/pki"
 tap_check "lab experiment runs (scenarios, capture, handover)" \
-	bash "$top/scripts/lab/experiment" "$out" "$@"
-tap_check "tshark analysis of the capture" /usr/bin/python3 "$top/scripts/lab/analyze.py" "$out" --no-plots
+	bash "$top/scripts/lab/experiment" "$lab_out" "$@"
+tap_check "tshark analysis of the capture" /usr/bin/python3 "$top/scripts/lab/analyze.py" "$lab_out" --no-plots
 
 # check NAME_PREFIX: the analysis check whose name starts with NAME_PREFIX.
 check() {
-	/usr/bin/python3 - "$out/checks.json" "$1" <<'EOF'
+	/usr/bin/python3 - "$lab_out/checks.json" "$1" <<'EOF'
 import json, sys
 checks = [c for c in json.load(open(sys.argv[1])) if c["name"].startswith(sys.argv[2])]
 for c in checks:
@@ -44,7 +48,7 @@ sys.exit(0 if checks and all(c["ok"] for c in checks) else 1)
 EOF
 }
 
-if [ -s "$out/checks.json" ]; then
+if [ -s "$lab_out/checks.json" ]; then
 	tap_check "every transfer exited 0" check "every transfer exited 0"
 	tap_check "every post-handshake data-bearing segment belongs to a TLS record" \
 		check "every data-bearing segment belongs to a TLS record"
@@ -59,5 +63,5 @@ if [ -s "$out/checks.json" ]; then
 else
 	tap_check "analysis wrote checks.json" false
 fi
-[ "$tap_failures" -eq 0 ] || { echo "# progress:"; sed 's/^/#   /' "$out/progress.log" 2>/dev/null; }
+[ "$tap_failures" -eq 0 ] || { echo "# progress:"; sed 's/^/#   /' "$lab_out/progress.log" 2>/dev/null; }
 tap_done
