@@ -10,7 +10,7 @@ KVER ?= 6.1
 KERNELS := 6.1 6.12
 BUILD := $(CURDIR)/build
 
-.PHONY: all setup module modules module-debug warn-test-module userspace \
+.PHONY: all setup module modules module-debug warn-test-module test-programs userspace \
 	check unit-test vm-test lab bench soak dkms-install install clean help
 
 all: modules userspace
@@ -39,8 +39,14 @@ userspace:
 	@cmake -S userspace -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD)/userspace -j2
 
+# Test programs are built on the host: compiling inside the TCG guest is slow.
+test-programs:
+	@tests/conformance/build >/dev/null
+	@mkdir -p $(BUILD)/robustness
+	@gcc -O2 -Wall -pthread -o $(BUILD)/robustness/sockopt_fuzz tests/robustness/sockopt_fuzz.c
+
 check: setup
-	@$(MAKE) -s all warn-test-module
+	@$(MAKE) -s all warn-test-module test-programs
 	@tests/run
 
 lab: setup
