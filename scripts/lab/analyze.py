@@ -300,8 +300,8 @@ def summarise(results):
 
 def analyse_handover(out, cap):
     """Stall time: the longest time the client's cumulative acknowledgement
-    (the MPTCP DATA_ACK over any subflow, or the TCP ACK) did not move, in
-    the interval that contains the cut."""
+    (the MPTCP DATA_ACK over any subflow, or the TCP ACK) did not move,
+    from its last advance before the cut to the end of the run."""
     res = []
     for hj in sorted(glob.glob(os.path.join(out, "handover", "*", "handover.json"))):
         h = json.load(open(hj))
@@ -325,17 +325,23 @@ def analyse_handover(out, cap):
             if a > hi:
                 progress.append(t)
                 hi = a
+        # From the last progress before the cut to the end of the run: the
+        # longest gap between advances; a client that never completed adds
+        # the gap from its last advance to the end.
         before = [t for t in progress if t <= h["t_cut"]]
-        after = [t for t in progress if t > h["t_cut"]]
-        last_before = before[-1] if before else h["t_cut"]
-        recovered = bool(after)
-        stall = (after[0] - last_before) if after else (h["t_end"] - last_before)
+        points = [before[-1] if before else h["t_cut"]] + [t for t in progress if t > h["t_cut"]]
+        recovered = h["client_rc"] == 0
+        if not recovered:
+            points.append(h["t_end"])
+        gaps = [(b2 - a2, a2) for a2, b2 in zip(points, points[1:])] or [(0.0, h["t_cut"])]
+        stall, stall_from = max(gaps)
         down_after = {}
         for r in rows:
             if float(r["frame.time_epoch"]) > h["t_cut"] and r["tcp.srcport"] == "443":
                 down_after[r["frame.interface_name"]] = down_after.get(
                     r["frame.interface_name"], 0) + int(r["tcp.len"] or 0)
-        res.append({**h, "stall_s": stall, "recovered": recovered,
+        res.append({**h, "stall_s": stall, "stall_start_after_cut_s": stall_from - h["t_cut"],
+                    "recovered": recovered,
                     "client_verify": client.get("verify"),
                     "client_bytes_received": client.get("bytes_received"),
                     "client_error": err.splitlines()[-1] if err else "",
