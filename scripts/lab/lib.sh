@@ -49,7 +49,7 @@ load_profile() {
 		*) echo "lab: $file: unknown key '$key' (known: $keys)" >&2; return 1 ;;
 		esac
 		case "$value" in
-		*[!A-Za-z0-9.]*|'') echo "lab: $file: bad value '$value' for $key" >&2; return 1 ;;
+		*[!A-Za-z0-9.-]*|'') echo "lab: $file: bad value '$value' for $key" >&2; return 1 ;;
 		esac
 		printf -v "${prefix}_$key" '%s' "$value"
 	done <"$file"
