@@ -54,7 +54,7 @@ if [ -s "$lab_out/checks.json" ]; then
 		check "every data-bearing segment belongs to a TLS record"
 	tap_check "MP_CAPABLE on the 3G subflow" check "MP_CAPABLE SYN on the 3G"
 	tap_check "MP_JOIN on the WiFi subflow" check "MP_JOIN SYN on the WiFi"
-	tap_check "both subflows carry TLS data in the MPTCP scenario" check "both subflows carry TLS"
+	tap_check "both subflows carry TLS data in the MPTCP bulk download" check "both subflows carry TLS"
 	tap_check "MPTCP goodput exceeds the best single path" check "MPTCP bulk goodput exceeds"
 	tap_check "no plaintext marker in any capture" check "the plaintext marker appears in no"
 	tap_check "tshark decrypts a TCP scenario with the key log" check "with --keylog, tshark decrypts"
