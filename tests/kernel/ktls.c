@@ -320,6 +320,20 @@ static void *xfer_recv(void *arg)
 	return NULL;
 }
 
+void kt_send_stream(int fd, uint64_t size, uint64_t seed)
+{
+	struct xfer x = { fd, size, seed, "send" };
+
+	xfer_send(&x);
+}
+
+void kt_recv_stream(int fd, uint64_t size, uint64_t seed)
+{
+	struct xfer x = { fd, size, seed, "receive" };
+
+	xfer_recv(&x);
+}
+
 void kt_transfer(int tx, int rx, uint64_t size, uint64_t seed, bool duplex)
 {
 	struct xfer fwd_tx = { tx, size, seed, "forward" }, fwd_rx = { rx, size, seed, "forward" };

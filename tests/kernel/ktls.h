@@ -71,6 +71,11 @@ uint64_t kt_rand(uint64_t *state);
 void kt_send_all(int fd, const void *buf, size_t len);
 void kt_recv_exact(int fd, void *buf, size_t len);
 
+/* Stream @seed: @size bytes sent in varied writes, then shutdown(SHUT_WR). */
+void kt_send_stream(int fd, uint64_t size, uint64_t seed);
+/* Receives stream @seed in varied reads up to EOF; every byte checked, EOF at @size. */
+void kt_recv_stream(int fd, uint64_t size, uint64_t seed);
+
 /*
  * Sends @size bytes of stream @seed on @tx (write sizes vary) while a thread
  * receives them on @rx and checks every byte (read sizes vary).  With

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Called by tool_bulk (in the client namespace) at 1/4, 1/2 and 3/4 of a
+# transfer: takes the second path's subflow away and brings it back, so that
+# subflows come and go while records are in flight.
+#   1  the server deletes endpoint id 2 (RM_ADDR): the subflow on path 2 closes
+#   2  it adds it back (ADD_ADDR): a new subflow joins
+#   3  it flushes all endpoints and adds it back at once: another one joins
+# Each phase waits a little for the subflow to go or come back and notes in
+# $KT_HOOK_LOG whether it did, without failing: on 6.1 a re-announced
+# address was not always re-joined (see kernel_multipath.sh), and the transfer
+# must go on either way.
+set -u
+. "$(dirname "$0")/two_paths.sh"
+kt_ns_c=$KT_NS_C kt_ns_s=$KT_NS_S	# two_paths.sh names them after our pid
+case "$1" in
+1) second_path_del; want=down ;;
+2) second_path_add; want=up ;;
+3) second_path_flush; second_path_add; want=up ;;
+*) echo "subflow_hook: unknown phase $1" >&2; exit 2 ;;
+esac
+if subflow_on_path2 "$want" 3 2>/dev/null; then
+	echo "phase $1: path 2 subflow $want" >> "${KT_HOOK_LOG:-/dev/null}"
+else
+	echo "phase $1: path 2 subflow NOT $want after 3s" >> "${KT_HOOK_LOG:-/dev/null}"
+fi
+exit 0
