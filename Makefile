@@ -42,6 +42,8 @@ userspace:
 # Test programs are built on the host: compiling inside the TCG guest is slow.
 test-programs:
 	@tests/conformance/build >/dev/null
+	@$(MAKE) -s -C tests/kernel
+	@$(MAKE) -s -C tests/bench
 	@mkdir -p $(BUILD)/robustness
 	@gcc -O2 -Wall -pthread -o $(BUILD)/robustness/sockopt_fuzz tests/robustness/sockopt_fuzz.c
 

@@ -78,7 +78,8 @@ struct mptls_rx_rec {
 struct mptls_tx {
 	struct mutex lock;		/* serialises senders; taken before the msk lock */
 	struct mptls_cipher_state cs;
-	u8 *buf;			/* one record: header | nonce | plaintext | tag */
+	u8 *buf;			/* one record: header | nonce | plaintext | tag;
+					 * allocated by the first send */
 	/* Plaintext gathered for a record not sealed yet (MSG_MORE). */
 	unsigned int open_len;
 	u8 open_type;

@@ -49,9 +49,19 @@ void mptls_tx_setup(struct mptls_ctx *ctx)
 
 int mptls_tx_init(struct mptls_ctx *ctx)
 {
-	/* alloc_pages_exact: a linear buffer for the sg list, 20 KiB not 32. */
-	ctx->tx.buf = alloc_pages_exact(tx_buf_size(&ctx->tx), GFP_KERNEL);
-	return ctx->tx.buf ? 0 : -ENOMEM;
+	return 0;	/* the record buffer comes with the first send */
+}
+
+/*
+ * The record buffer, allocated on first use so that a connection that has
+ * keys but sends nothing holds only its context.  alloc_pages_exact: linear
+ * memory for the sg list, 20 KiB rather than kmalloc's 32.
+ */
+static int tx_get_buf(struct mptls_tx *tx)
+{
+	if (!tx->buf)
+		tx->buf = alloc_pages_exact(tx_buf_size(tx), GFP_KERNEL);
+	return tx->buf ? 0 : -ENOMEM;
 }
 
 void mptls_tx_free(struct mptls_ctx *ctx)
@@ -194,7 +204,7 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	eor = !(flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST)) || (flags & MSG_EOR) ||
 	      type != MPTLS_TYPE_APP_DATA;
 
-	err = tx->err ?: tx_push_pending(sk, ctx, flags);
+	err = tx->err ?: tx_get_buf(tx) ?: tx_push_pending(sk, ctx, flags);
 	if (err)
 		goto out;
 	if (tx->open_len && tx->open_type != type) {

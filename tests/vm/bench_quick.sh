@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# vm-kernels: 6.1
 #
 # `make bench QUICK=1` inside the VM: every section of the benchmark runs with
 # tiny sizes and the report produces every column of the table and the plots.
