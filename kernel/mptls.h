@@ -94,6 +94,7 @@ struct mptls_tx {
 	 */
 	struct delayed_work push_work;
 	unsigned int push_backoff;	/* jiffies until the next retry */
+	bool fin_deferred;		/* SHUT_WR waits for the pending record */
 };
 
 struct mptls_rx {
@@ -168,6 +169,7 @@ int mptls_open(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
 void mptls_tx_setup(struct mptls_ctx *ctx);
 int mptls_tx_init(struct mptls_ctx *ctx);
 void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx);
+bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
 int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx, int flags);
 bool mptls_tx_blocked(struct sock *sk, struct mptls_ctx *ctx);

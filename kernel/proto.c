@@ -57,10 +57,14 @@ static int mptls_shutdown(struct socket *sock, int how)
 	struct sock *sk = sock->sk;
 	struct mptls_ctx *ctx = mptls_get_ctx(sk);
 
-	/* how is SHUT_RD/SHUT_WR/SHUT_RDWR here (0, 1, 2) */
-	if (how == SHUT_WR || how == SHUT_RDWR)
-		mptls_tx_flush(sk, ctx, sock->file && (sock->file->f_flags & O_NONBLOCK) ?
-				 MSG_DONTWAIT : 0);
+	/*
+	 * how is SHUT_RD/SHUT_WR/SHUT_RDWR here (0, 1, 2).  MPTCP queues its
+	 * DATA_FIN behind what it already holds, not behind our pending record,
+	 * so that record must reach MPTCP first, even on a non-blocking socket.
+	 */
+	if ((how == SHUT_WR || how == SHUT_RDWR) &&
+	    !mptls_tx_shutdown(sk, ctx, sock->file && (sock->file->f_flags & O_NONBLOCK)))
+		return how == SHUT_RDWR ? ctx->sk_ops->shutdown(sock, SHUT_RD) : 0;
 	return ctx->sk_ops->shutdown(sock, how);
 }
 

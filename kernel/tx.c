@@ -127,6 +127,11 @@ static void tx_push_work(struct work_struct *work)
 	mutex_lock(&tx->lock);
 	if (tx->pending_len)
 		tx_push_pending(ctx->sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (!tx->pending_len && tx->fin_deferred && ctx->sk->sk_socket) {
+		/* the shutdown(SHUT_WR) the application asked for */
+		tx->fin_deferred = false;
+		ctx->sk_ops->shutdown(ctx->sk->sk_socket, SHUT_WR);
+	}
 	mutex_unlock(&tx->lock);
 }
 
@@ -204,6 +209,13 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	eor = !(flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST)) || (flags & MSG_EOR) ||
 	      type != MPTLS_TYPE_APP_DATA;
 
+	if (tx->fin_deferred) {
+		/* as MPTCP after shutdown(SHUT_WR) */
+		err = -EPIPE;
+		if (!(flags & MSG_NOSIGNAL))
+			send_sig(SIGPIPE, current, 0);
+		goto out;
+	}
 	err = tx->err ?: tx_get_buf(tx) ?: tx_push_pending(sk, ctx, flags);
 	if (err)
 		goto out;
@@ -265,24 +277,62 @@ int mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx, int flags)
 }
 
 /*
- * Close: stop the retry work, then give MPTCP everything, waiting at most
- * the socket's send timeout and never more than MPTLS_CLOSE_FLUSH_TIMEO (an
- * application that closes does not expect to hang on a peer that stopped
- * reading; TCP's close does not either).  What MPTCP took, it delivers.
+ * Gives MPTCP everything sealed or open, blocking even on a non-blocking
+ * socket, for at most the socket's send timeout and never more than
+ * MPTLS_CLOSE_FLUSH_TIMEO.  Used before MPTCP sends its DATA_FIN (shutdown)
+ * or tears the connection down (close): after that, bytes still here would
+ * be lost, and the peer would see a stream cut short.  (An application that
+ * closes does not expect to hang on a peer that stopped reading; TCP's close
+ * does not either, hence the bound.)
  */
+static void tx_flush_before_fin(struct sock *sk, struct mptls_ctx *ctx)
+{
+	long saved_timeo = sk->sk_sndtimeo;
+
+	WRITE_ONCE(sk->sk_sndtimeo, min_t(long, saved_timeo, MPTLS_CLOSE_FLUSH_TIMEO));
+	mptls_tx_flush(sk, ctx, 0);
+	WRITE_ONCE(sk->sk_sndtimeo, saved_timeo);
+}
+
+/*
+ * shutdown(SHUT_WR).  Returns true when MPTCP may send its DATA_FIN now.  A
+ * blocking socket waits for the flush (bounded, as close).  A non-blocking
+ * one must not block, so when MPTCP cannot take the last record yet the
+ * DATA_FIN is deferred: the retry work pushes the record, then shuts MPTCP's
+ * side down, the way TCP queues a FIN behind its data.
+ */
+bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
+{
+	struct mptls_tx *tx = &ctx->tx;
+	bool now;
+
+	if (!READ_ONCE(ctx->tx_ready))
+		return true;
+	if (!nonblock) {
+		tx_flush_before_fin(sk, ctx);
+		return true;
+	}
+	mutex_lock(&tx->lock);
+	if (!tx_push_pending(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL) && tx->open_len)
+		tx_close_record(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	now = !tx->pending_len;
+	if (!now) {
+		tx->fin_deferred = true;
+		tx_schedule_push(ctx);
+	}
+	mutex_unlock(&tx->lock);
+	return now;
+}
+
+/* Close: stop the retry work, then flush as for shutdown. */
 void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx)
 {
-	long saved_timeo;
-
 	if (!READ_ONCE(ctx->tx_ready))
 		return;
 	cancel_delayed_work_sync(&ctx->tx.push_work);
-	saved_timeo = sk->sk_sndtimeo;
-	WRITE_ONCE(sk->sk_sndtimeo, min_t(long, saved_timeo, MPTLS_CLOSE_FLUSH_TIMEO));
-	mptls_tx_flush(sk, ctx, 0);
+	tx_flush_before_fin(sk, ctx);
 	/* the flush may have armed the retry again; the socket is going away */
 	cancel_delayed_work_sync(&ctx->tx.push_work);
-	WRITE_ONCE(sk->sk_sndtimeo, saved_timeo);
 }
 
 /*
