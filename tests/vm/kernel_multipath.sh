@@ -13,6 +13,18 @@
 . "$top/tests/kernel/lib.sh"
 . "$top/tests/kernel/two_paths.sh"
 
+# Opt-in: under this churn (RM_ADDR, ADD_ADDR, flush) plain MPTCP itself,
+# with no TLS at all (KT_BULK_NOTLS=1), collapsed to ~0.1 MB/s in the 6.1
+# guest and its second path often carried nothing (measured: 4 MiB in 69-88 s,
+# path 2 at 550 B-294 KB), so the test times MPTCP's path manager, not
+# mptls.  Two subflows carrying TLS are checked by the lab regression; run
+# this one with MPTLS_MULTIPATH_CHURN=1.
+if [ "${MPTLS_MULTIPATH_CHURN:-0}" != 1 ]; then
+	tap_skip "kTLS over two subflows with subflow churn" \
+		"plain MPTCP collapses under this churn in the VM; MPTLS_MULTIPATH_CHURN=1 runs it"
+	tap_done
+	exit 0
+fi
 kt_build || { tap_done; exit 1; }
 summary=$(mktemp)
 trap 'two_paths_down; rm -f "$summary"' EXIT
