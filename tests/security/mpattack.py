@@ -314,18 +314,24 @@ def addaddr(state, iface, addr, mode, marker):
         trunc = os.urandom(8)
     opt = struct.pack('!BBBB', MPTCP_KIND, 16, ADD_ADDR << 4, addr_id) + socket.inet_aton(addr) + trunc
     s, c = st['s'], st['c']
-    ts = b''
-    if 'tsval' in s:
-        # Linux timestamps tick in milliseconds: one from the past would
-        # fail PAWS, one ahead of the server's clock is accepted
-        tsval = s['tsval'] + int((time.time() - s['ts_at']) * 1000) + 1000
-        ts = b'\x01\x01' + struct.pack('!BBII', 8, 10, tsval & 0xffffffff, c.get('tsval', 0))
-    # a pure ACK from the server's address on the first subflow, in window
-    pkt = tcp_packet(s_ip, c_ip, s_port, c_port, s['nxt'], c['nxt'], TCP_ACK, ts + opt,
-                     win=s.get('win', 502))
-    send(raw, pkt)
-    report = {'mode': mode, 'addr': addr}
-    syn = wait_for(sn, lambda p: p.dst == addr and p.flags & TCP_SYN and not p.flags & TCP_ACK, 8)
+    report = {'mode': mode, 'addr': addr, 'sent': 0}
+    syn = None
+    # a pure ACK from the server's address on the first subflow, in window;
+    # sent up to three times (a TCP check may drop one: the timestamp is
+    # an estimate), each followed by a wait for the client's join
+    for _ in range(3):
+        ts = b''
+        if 'tsval' in s:
+            # Linux timestamps tick in milliseconds: one from the past would
+            # fail PAWS, one ahead of the server's clock is accepted
+            tsval = s['tsval'] + int((time.time() - s['ts_at']) * 1000) + 1000
+            ts = b'\x01\x01' + struct.pack('!BBII', 8, 10, tsval & 0xffffffff, c.get('tsval', 0))
+        send(raw, tcp_packet(s_ip, c_ip, s_port, c_port, s['nxt'], c['nxt'], TCP_ACK, ts + opt,
+                             win=s.get('win', 502)))
+        report['sent'] += 1
+        syn = wait_for(sn, lambda p: p.dst == addr and p.flags & TCP_SYN and not p.flags & TCP_ACK, 3)
+        if syn:
+            break
     report['join_syn'] = bool(syn and MP_JOIN in syn.mp)
     if not report['join_syn']:
         return report

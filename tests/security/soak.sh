@@ -151,7 +151,7 @@ mem_ok() {
 }
 # MPTCP socks go last (their close timers): give them time, for the numbers
 settle_slab() {
-	local tries=30 b
+	local tries=$((secs >= 120 ? 60 : 5)) b
 	b=$(echo "$before" | sed 's/.*MPTCP=\([0-9]*\).*/\1/')
 	while [ $tries -gt 0 ] && [ "$(slab_objs MPTCP)" -gt $((b + 32)) ]; do
 		sleep 1; tries=$((tries - 1))

@@ -5,5 +5,5 @@
 # MP_JOIN SYN flood, each with and without TLS.  Writes
 # build/security/attacks.md.
 . "$(dirname "$0")/lib.sh"
-MPTLS_SECURITY_FLOOD_SECONDS=${MPTLS_SECURITY_FLOOD_SECONDS:-30} \
+MPTLS_SECURITY_FLOOD_SECONDS=${MPTLS_SECURITY_FLOOD_SECONDS:-20} \
 	bash "$top/tests/security/attacks.sh"
