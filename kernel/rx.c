@@ -92,7 +92,7 @@ static int rx_pull(struct sock *sk, struct mptls_ctx *ctx, u8 *to, size_t len,
  * The stream is dead.  As in net/tls, a record that fails to open stays in
  * the way, so every later read fails with the same error (@sticky), while a
  * framing error stops the parser: it is reported once and the stream then
- * simply has no more records.
+ * simply has no more records (rx_after_stop).
  */
 static int rx_fail(struct sock *sk, struct mptls_rx *rx, int err,
 		   enum mptls_stat stat, bool sticky)
@@ -118,6 +118,34 @@ static int rx_error_result(struct sock *sk, int err)
 }
 
 /*
+ * After a framing error, as net/tls after it stops its parser: the error is
+ * reported once (sk_err, which poll shows), then the stream has no more
+ * records.  Whatever the peer still sends is dropped unread until it closes:
+ * a blocking reader waits for that EOF, a non-blocking one gets EAGAIN.
+ */
+static int rx_after_stop(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
+{
+	struct mptls_rx *rx = &ctx->rx;
+	int err, n;
+
+	err = sock_error(sk);
+	if (err)
+		return err;
+	if (!rx->asm_rec) {
+		rx->asm_rec = rx_rec_get(rx);
+		if (!rx->asm_rec)
+			return -ENOMEM;
+	}
+	do {
+		n = rx_pull(sk, ctx, rx->asm_rec->buf, mptls_record_max_len(&rx->cs.limits),
+			    nonblock ? MSG_DONTWAIT : 0);
+	} while (n > 0);
+	if (!n)
+		rx->eof = true;
+	return n;
+}
+
+/*
  * Pulls bytes until one whole record is in, then opens and queues it.
  * Returns 1 when a record was queued, 0 at the end of the stream, or -errno
  * (-EAGAIN when @nonblock and the record is not complete yet; what arrived so
@@ -134,7 +162,7 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 	if (rx->err)
 		return rx->err;
 	if (rx->stopped)
-		return nonblock ? -EAGAIN : rx->stopped;
+		return rx_after_stop(sk, ctx, nonblock);
 	if (!rx->asm_rec) {
 		rx->asm_rec = rx_rec_get(rx);
 		if (!rx->asm_rec)
@@ -275,7 +303,8 @@ bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx)
 	if (list_empty(&rx->ready) && !rx->err && !rx->eof)
 		rx_read_record(sk, ctx, true);
 	readable = !list_empty(&rx->ready) || rx->err || rx->eof ||
-		   (rx->stopped && READ_ONCE(sk->sk_err));
+		   (rx->stopped && (READ_ONCE(sk->sk_err) ||
+				    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)));
 	mutex_unlock(&rx->lock);
 	return readable;
 }
