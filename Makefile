@@ -60,6 +60,11 @@ bench: setup
 	@$(MAKE) -s all
 	@scripts/bench/run $(BENCH_ARGS)
 
+# The long soak (8 min in the VM): scripts/soak [--kernel 6.12] [SECONDS].
+soak: setup
+	@$(MAKE) -s all
+	@scripts/soak $(SOAK_ARGS)
+
 # Builds and installs for the running kernel on a real machine.
 dkms-install:
 	dkms install "$(CURDIR)"
