@@ -131,6 +131,13 @@ out:
 	return err;
 }
 
+/* TLS_RX_EXPECT_NO_PAD means something only for TLS 1.3 RX, as in net/tls. */
+static bool no_pad_applies(const struct mptls_ctx *ctx)
+{
+	lockdep_assert_held(&ctx->rx.lock);
+	return ctx->rx_ready && ctx->rx.cs.version == TLS_1_3_VERSION;
+}
+
 static int set_u32_flag(sockptr_t optval, unsigned int optlen, bool exact, bool *flag)
 {
 	u32 val;
@@ -172,9 +179,8 @@ int mptls_setsockopt(struct sock *sk, int level, int optname,
 #ifdef TLS_RX_EXPECT_NO_PAD
 	case TLS_RX_EXPECT_NO_PAD:
 		mutex_lock(&ctx->rx.lock);
-		err = -EINVAL;
-		if (ctx->rx_ready && ctx->rx.cs.version == TLS_1_3_VERSION)
-			err = set_u32_flag(optval, optlen, false, &ctx->rx.no_pad);
+		err = no_pad_applies(ctx) ?
+		      set_u32_flag(optval, optlen, false, &ctx->rx.no_pad) : -EINVAL;
 		mutex_unlock(&ctx->rx.lock);
 		return err;
 #endif
@@ -239,9 +245,7 @@ int mptls_getsockopt(struct sock *sk, int level, int optname,
 #ifdef TLS_RX_EXPECT_NO_PAD
 	case TLS_RX_EXPECT_NO_PAD:
 		mutex_lock(&ctx->rx.lock);
-		err = -EINVAL;
-		if (ctx->rx_ready && ctx->rx.cs.version == TLS_1_3_VERSION)
-			err = get_flag(ctx->rx.no_pad, optval, optlen);
+		err = no_pad_applies(ctx) ? get_flag(ctx->rx.no_pad, optval, optlen) : -EINVAL;
 		mutex_unlock(&ctx->rx.lock);
 		return err;
 #endif
