@@ -76,16 +76,30 @@ void mptls_rx_free(struct mptls_ctx *ctx)
 	mptls_cipher_free(&rx->cs);
 }
 
-/* One read from MPTCP into kernel memory. */
+/*
+ * One read from MPTCP into kernel memory.
+ *
+ * When the last subflow finishes an orderly close before MPTCP's worker has
+ * taken the DATA_FIN in, __mptcp_close_ssk() moves the msk to TCP_CLOSE
+ * without RCV_SHUTDOWN, and mptcp_recvmsg() then says ENOTCONN where TCP
+ * (and so net/tls) says EOF.  Seen on fallback connections once both sides
+ * had shut down.  The socket was established when TLS was set up and
+ * disconnect is refused, so TCP_CLOSE with no sk_err is the end of the stream.
+ */
 static int rx_pull(struct sock *sk, struct mptls_ctx *ctx, u8 *to, size_t len,
 		   int flags)
 {
 	struct kvec iov = { .iov_base = to, .iov_len = len };
 	struct msghdr kmsg = {};
 	int addr_len = 0;
+	int n;
 
 	iov_iter_kvec(&kmsg.msg_iter, ITER_DEST, &iov, 1, len);
-	return ctx->sk_proto->recvmsg(sk, &kmsg, len, flags, &addr_len);
+	n = ctx->sk_proto->recvmsg(sk, &kmsg, len, flags, &addr_len);
+	if (n == -ENOTCONN && inet_sk_state_load(sk) == TCP_CLOSE &&
+	    !READ_ONCE(sk->sk_err))
+		return 0;
+	return n;
 }
 
 /*
