@@ -45,7 +45,7 @@ test-programs:
 	@$(MAKE) -s -C tests/kernel
 	@$(MAKE) -s -C tests/bench
 	@mkdir -p $(BUILD)/robustness
-	@gcc -O2 -Wall -pthread -o $(BUILD)/robustness/sockopt_fuzz tests/robustness/sockopt_fuzz.c
+	@gcc -O2 -Wall -pthread -Itests/include -o $(BUILD)/robustness/sockopt_fuzz tests/robustness/sockopt_fuzz.c
 
 check: setup
 	@$(MAKE) -s all warn-test-module test-programs

@@ -49,18 +49,7 @@
 
 #include "record.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
-#ifndef SOL_MPTCP
-#define SOL_MPTCP 284
-#endif
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
+#include "mptls_uapi_compat.h"
 
 #define PATTERN 251		/* byte at stream offset o is o % 251 */
 #define KEY_C2S 1

@@ -29,15 +29,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
+#include "mptls_uapi_compat.h"
 
 static void report(const char *key, int err)
 {

@@ -39,17 +39,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
+#include "mptls_uapi_compat.h"
 #ifndef SOL_TCP
 #define SOL_TCP 6
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
-#ifndef SOL_TLS
-#define SOL_TLS 282
 #endif
 #define SHIM_TLS_TX 1
 #define SHIM_TLS_RX 2

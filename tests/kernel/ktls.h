@@ -16,15 +16,7 @@
 
 #include "harness.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
+#include "mptls_uapi_compat.h"
 
 /* Big enough for every uapi tls12_crypto_info_* struct. */
 union kt_crypto_info {

@@ -27,12 +27,7 @@
 #include <unistd.h>
 #include <linux/tls.h>
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
+#include "mptls_uapi_compat.h"
 
 enum state { ESTABLISHED, LISTENING, UNCONNECTED, PEER_CLOSED, FALLBACK, NR_STATES };
 static const char *const state_names[] = {
