@@ -18,9 +18,28 @@
 # attacker controls a host that can forge source addresses).
 #
 # Wrappers: on_c / on_s / on_r / on_a CMD... run CMD in that namespace.
+# The sourcing script sets $top first.
 
 ns_c=secc-$$ ns_s=secs-$$ ns_r=secr-$$ ns_a=seca-$$
 C_ADDR=10.7.1.1 S_ADDR=10.7.2.1 A_ADDR=10.7.3.1 GHOST=10.7.9.9 C2_ADDR=10.7.4.1
+
+py=/usr/bin/python3
+out="$top/build/security"	# the tables, kept after the run
+
+# bed_workdir NAME: $work, a scratch directory for this run (bed_cleanup
+# removes it), and $out.
+bed_workdir() {
+	work=$(mktemp -d "/tmp/$1.XXXXXX") && mkdir -p "$out"
+}
+
+# bed_cleanup: the EXIT trap's end of every run: stops what still runs in the
+# namespaces, removes them and the scratch directory.
+bed_cleanup() {
+	bed_kill
+	wait 2>/dev/null
+	bed_down
+	rm -rf "$work"
+}
 
 on_c() { ip netns exec "$ns_c" "$@"; }
 on_s() { ip netns exec "$ns_s" "$@"; }
@@ -80,33 +99,19 @@ bed_up() {
 	on_r ethtool -K r1 gro off tso off gso off >/dev/null 2>&1 || true
 }
 
-# wait_listen NS PORT [SECONDS]: polls until something listens on PORT in NS.
+# listening NS PORT: something listens on PORT in NS.
+listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
+
+# wait_listen NS PORT [SECONDS]: waits until something listens on PORT in NS.
 wait_listen() {
-	local tries=$((${3:-20} * 10))
-	while [ "$tries" -gt 0 ]; do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "nothing listens on port $2 in $1" >&2
-	return 1
+	wait_until "${3:-20}" listening "$1" "$2" ||
+		{ echo "nothing listens on port $2 in $1" >&2; return 1; }
 }
 
-# wait_file FILE [SECONDS]: polls until FILE exists.
+# wait_file FILE [SECONDS]: waits until FILE exists.
 wait_file() {
-	local tries=$((${2:-30} * 10))
-	while [ "$tries" -gt 0 ]; do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "$1 did not appear within ${2:-30}s" >&2
-	return 1
-}
-
-# mib NS NAME: an MPTCP/TCP MIB counter in NS (absolute value).
-mib() {
-	ip netns exec "$1" nstat -asz "$2" | awk -v n="$2" '$1 == n { print $2 }'
+	wait_until "${2:-30}" test -e "$1" ||
+		{ echo "$1 did not appear within ${2:-30}s" >&2; return 1; }
 }
 
 # mptls_stat NAME [NS]: a /proc/net/mptls_stat counter (in NS if given).

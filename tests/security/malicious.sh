@@ -15,17 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/vm/lib.sh"
 . "$here/bed.sh"
-py=/usr/bin/python3
-out="$top/build/security"
-work=$(mktemp -d /tmp/secmal.XXXXXX)
-mkdir -p "$out"
-cleanup() {
-	bed_kill
-	wait 2>/dev/null
-	bed_down
-	rm -rf "$work"
-}
-trap cleanup EXIT
+bed_workdir secmal || exit 1
+trap bed_cleanup EXIT
 kernel=$(uname -r)
 cases=${MPTLS_SECURITY_CASES:-control oversize zero_length wrong_version truncated_tag bad_outer_type bad_inner_type all_padding garbage_first}
 

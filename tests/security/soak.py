@@ -87,23 +87,27 @@ class Conn:
         return self.got == self.n and self.h.digest() == self.want
 
 
+def step(sel, conns, c, ev, stats):
+    """Moves connection c on by what the selector reported (ev)."""
+    try:
+        if ev & selectors.EVENT_READ:
+            c.on_read()
+        if ev & selectors.EVENT_WRITE:
+            c.on_write()
+    except BlockingIOError:
+        pass
+    except OSError as e:
+        c.err = errno.errorcode.get(e.errno, str(e.errno))
+    if c.done() or c.err:
+        finish(sel, conns, c, stats)
+    elif c.off == len(c.out) and c.cid is not None:
+        sel.modify(c.sock, selectors.EVENT_READ, c)
+
+
 def pump(sel, conns, deadline, stats):
     while conns and time.time() < deadline:
         for key, ev in sel.select(1.0):
-            c = key.data
-            try:
-                if ev & selectors.EVENT_READ:
-                    c.on_read()
-                if ev & selectors.EVENT_WRITE:
-                    c.on_write()
-            except BlockingIOError:
-                pass
-            except OSError as e:
-                c.err = errno.errorcode.get(e.errno, str(e.errno))
-            if c.done() or c.err:
-                finish(sel, conns, c, stats)
-            elif c.off == len(c.out) and c.cid is not None:
-                sel.modify(c.sock, selectors.EVENT_READ, c)
+            step(sel, conns, key.data, ev, stats)
 
 
 def finish(sel, conns, c, stats):
@@ -151,20 +155,7 @@ def server(argv):
                 conns.append(c)
                 sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE, c)
                 continue
-            c = key.data
-            try:
-                if ev & selectors.EVENT_READ:
-                    c.on_read()
-                if ev & selectors.EVENT_WRITE:
-                    c.on_write()
-            except BlockingIOError:
-                pass
-            except OSError as e:
-                c.err = errno.errorcode.get(e.errno, str(e.errno))
-            if c.done() or c.err:
-                finish(sel, conns, c, stats)
-            elif c.off == len(c.out) and c.cid is not None:
-                sel.modify(c.sock, selectors.EVENT_READ, c)
+            step(sel, conns, key.data, ev, stats)
     stats['seconds'] = round(time.time() - start, 1)
     stats['peak'] = None
     with open(out, 'w') as f:

@@ -18,10 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/vm/lib.sh"
 . "$here/bed.sh"
-py=/usr/bin/python3
-out="$top/build/security"
-work=$(mktemp -d /tmp/secsoak.XXXXXX)
-mkdir -p "$out"
+bed_workdir secsoak || exit 1
 secs=${MPTLS_SOAK_SECONDS:-60}
 conns=${MPTLS_SOAK_CONNS:-200}
 bytes=${MPTLS_SOAK_BYTES:-65536}
@@ -29,10 +26,7 @@ kernel=$(uname -r)
 chaos_pid=
 cleanup() {
 	[ -z "$chaos_pid" ] || kill "$chaos_pid" 2>/dev/null
-	bed_kill
-	wait 2>/dev/null
-	bed_down
-	rm -rf "$work"
+	bed_cleanup
 }
 trap cleanup EXIT
 

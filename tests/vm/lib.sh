@@ -42,3 +42,20 @@ load_mptls() {
 unload_mptls() {
 	! module_loaded || rmmod mptls
 }
+
+# wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds; fails
+# once SECONDS have gone by without success.
+wait_until() {
+	local tries=$(($1 * 10))
+	shift
+	until "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# mib NS NAME: a TCP/MPTCP MIB counter in NS (absolute, nstat's history untouched).
+mib() {
+	ip netns exec "$1" nstat -asz "$2" | awk -v n="$2" '$1 == n { print $2 }'
+}
