@@ -21,18 +21,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/vm/lib.sh"
 . "$here/bed.sh"
-py=/usr/bin/python3
-out="$top/build/security"
-work=$(mktemp -d /tmp/secattack.XXXXXX)
-mkdir -p "$out"
+bed_workdir secattack || exit 1
 pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	bed_kill
-	wait 2>/dev/null || true
-	bed_down
-	rm -rf "$work"
+	bed_cleanup
 }
 trap cleanup EXIT
 
@@ -134,7 +128,8 @@ attack_addaddr() {
 	on_a "$py" "$here/mpattack.py" addaddr "$work/$name.eav" a1 "$GHOST" "$mode" "$work/$name.res" SECRET-PLAINTEXT \
 		> /dev/null &
 	pids+=($!)
-	sleep 1
+	# the client stays idle until the spoof is over (see mpattack.py addaddr)
+	wait_file "$work/$name.res.spoofed" 30
 	touch "$work/$name.go"
 	wait_file "$work/$name.res" 40
 	wait_file "$work/$name.srv" 60
@@ -187,7 +182,7 @@ fi
 # plain MPTCP and TLS over MPTCP, before and during the flood.
 flood_secs=${MPTLS_SECURITY_FLOOD_SECONDS:-40}
 flood_pps=${MPTLS_SECURITY_FLOOD_PPS:-2000}
-bulk=${MPTLS_SECURITY_BULK:-3000000}
+bulk=${MPTLS_SECURITY_BULK:-30000000}	# long enough (~1 s) to time under TCG
 fport=5130
 
 # bulk_rate NAME PORT TLS: one transfer of $bulk bytes; prints the bytes/s

