@@ -3,14 +3,15 @@
 # Called by tool_bulk (in the client namespace) at 1/4, 1/2 and 3/4 of a
 # transfer: takes the second path's subflow away and brings it back, so that
 # subflows come and go while records are in flight.
-#   1  the server deletes endpoint id 2 (RM_ADDR): the subflow on path 2 closes
-#   2  it adds it back (ADD_ADDR): a new subflow joins
-#   3  it flushes all endpoints and adds it back at once: another one joins
-# Each phase waits a little for the subflow to go or come back and notes in
-# $KT_HOOK_LOG whether it did, without failing: on 6.1 a re-announced
-# address was not always re-joined (see kernel_multipath.sh), and the transfer
-# must go on either way.
+#   1  endpoint id 2 is deleted: the subflow on path 2 closes
+#   2  it is added back: a new subflow joins
+#   3  all endpoints are flushed and id 2 added back at once: another joins
+# (two_paths.sh: the client's "subflow" endpoint, or with KT_PATH2=signal the
+# server's announced address.)  Each phase waits a little for the subflow to
+# go or come back and notes in $KT_HOOK_LOG whether it did, without failing:
+# the transfer must go on either way, and kernel_multipath.sh counts the joins.
 set -u
+. "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/two_paths.sh"
 kt_ns_c=$KT_NS_C kt_ns_s=$KT_NS_S	# two_paths.sh names them after our pid
 case "$1" in

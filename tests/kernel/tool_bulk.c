@@ -97,7 +97,7 @@ static int server(const char *addr, uint16_t port, const struct kt_variant *v,
 	fflush(stdout);
 	fd = accept(lfd, NULL, NULL);
 	ASSERT_OK(fd);
-	close(lfd);
+	/* lfd stays open: MPTCP's joins reach the connection through it */
 	start = now_s();	/* includes the key setup: the peer's clock too */
 	if (!getenv("KT_BULK_NOTLS")) {
 		kt_set_ulp(fd);
@@ -109,6 +109,7 @@ static int server(const char *addr, uint16_t port, const struct kt_variant *v,
 	printf("server: %llu bytes verified in %.2fs\n", (unsigned long long)size,
 	       now_s() - start);
 	close(fd);
+	close(lfd);
 	return 0;
 }
 

@@ -1,17 +1,16 @@
 # SPDX-License-Identifier: MIT
 # Two network namespaces joined by two veth pairs, for MPTCP with two paths
-# (sourced by tests/vm/kernel_multipath.sh):
+# (sourced by tests/vm/kernel_multipath.sh, after tests/vm/lib.sh):
 #
 #   $kt_ns_c  c1 10.1.1.1/24 <-> s1 10.1.1.2/24  $kt_ns_s   path 1 (initial subflow)
 #             c2 10.1.2.1/24 <-> s2 10.1.2.2/24             path 2 (endpoint id 2)
 #
-# The server's endpoint 10.1.2.2 (id 2, "signal") is announced to the client
-# (ADD_ADDR), which opens the second subflow 10.1.2.1 -> 10.1.2.2 over c2;
-# deleting the endpoint (RM_ADDR) makes the client close it.  (A client-side
-# "subflow" endpoint bound with "dev c2" never sent a join on 6.1 here, and
-# one without "dev" left through c1: the announced address is the path that
-# reliably runs over the second veth pair.)
-
+# KT_PATH2=subflow (the default): the client's endpoint 10.1.2.1 (id 2,
+# "subflow", dev c2) opens the second subflow to the server's one address,
+# 10.1.1.2, which the client reaches over c2 from 10.1.2.1 (a source rule and
+# table 102, as a multi-homed host routes); deleting the endpoint closes it.
+# KT_PATH2=signal: the server announces 10.1.2.2 (id 2, "signal", ADD_ADDR)
+# and the client joins it; deleting the endpoint (RM_ADDR) closes the subflow.
 kt_ns_c=ktc-$$
 kt_ns_s=kts-$$
 
@@ -31,45 +30,49 @@ two_paths_up() {
 		ip -n "$kt_ns_c" link set "c$i" up && ip -n "$kt_ns_s" link set "s$i" up || return 1
 	done
 	ip -n "$kt_ns_c" link set lo up && ip -n "$kt_ns_s" link set lo up || return 1
+	ip -n "$kt_ns_c" rule add from 10.1.2.1 table 102 || return 1
+	ip -n "$kt_ns_c" route add 10.1.1.2 via 10.1.2.2 dev c2 table 102 || return 1
 	ip -n "$kt_ns_c" mptcp limits set subflow 4 add_addr_accepted 4 || return 1
 	ip -n "$kt_ns_s" mptcp limits set subflow 4 add_addr_accepted 4 || return 1
 	second_path_add
 }
 
+# The side that owns endpoint id 2, and its arguments.
+path2_ns() {
+	if [ "${KT_PATH2:-subflow}" = signal ]; then echo "$kt_ns_s"; else echo "$kt_ns_c"; fi
+}
+
 second_path_add() {
-	ip -n "$kt_ns_s" mptcp endpoint add 10.1.2.2 dev s2 id 2 signal
+	if [ "${KT_PATH2:-subflow}" = signal ]; then
+		ip -n "$kt_ns_s" mptcp endpoint add 10.1.2.2 dev s2 id 2 signal
+	else
+		ip -n "$kt_ns_c" mptcp endpoint add 10.1.2.1 dev c2 id 2 subflow
+	fi
 }
 
 second_path_del() {
-	ip -n "$kt_ns_s" mptcp endpoint delete id 2
+	ip -n "$(path2_ns)" mptcp endpoint delete id 2
 }
 
 second_path_flush() {
-	ip -n "$kt_ns_s" mptcp endpoint flush
+	ip -n "$(path2_ns)" mptcp endpoint flush
 }
 
-# subflow_on_path2 up|down [SECONDS]: waits until an established subflow
-# from 10.1.2.1 exists (up) or none does (down).
+# path2_subflows_are up|down: an established subflow from 10.1.2.1 exists
+# (up), or none does (down).
+path2_subflows_are() {
+	local n
+	n=$(ip netns exec "$kt_ns_c" ss -Htn state established src 10.1.2.1 | wc -l)
+	if [ "$1" = up ]; then [ "$n" -gt 0 ]; else [ "$n" -eq 0 ]; fi
+}
+
+# subflow_on_path2 up|down [SECONDS]: waits for path2_subflows_are.
 subflow_on_path2() {
-	local want=$1 tries=$((${2:-5} * 10)) n
-	while [ "$tries" -gt 0 ]; do
-		n=$(ip netns exec "$kt_ns_c" ss -Htn state established src 10.1.2.1 | wc -l)
-		if { [ "$want" = up ] && [ "$n" -gt 0 ]; } || { [ "$want" = down ] && [ "$n" -eq 0 ]; }; then
-			return 0
-		fi
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	echo "subflow on path 2 not $want after ${2:-5}s" >&2
-	return 1
+	wait_until "${2:-5}" path2_subflows_are "$1" ||
+		{ echo "subflow on path 2 not $1 after ${2:-5}s" >&2; return 1; }
 }
 
 # tx_bytes DEV: bytes the client sent on DEV so far.
 tx_bytes() {
 	ip netns exec "$kt_ns_c" cat "/sys/class/net/$1/statistics/tx_bytes"
-}
-
-# mib NS NAME: an MPTCP MIB counter in NS (absolute, history untouched).
-mib() {
-	ip netns exec "$1" nstat -asz "$2" | awk -v n="$2" '$1 == n { print $2 }'
 }
