@@ -4,65 +4,18 @@
 // is exercised by tests/vm/tool_matrix.sh inside the project VM instead.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <spawn.h>
-#include <sstream>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
+#include <string>
+#include <vector>
 
 #include "mptls/test_pki.hpp"
-
-extern char** environ;
+#include "tool_process.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Starts the tool with stdout and stderr sent to files.
-pid_t spawn_tool(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
-    std::vector<std::string> full{MPTLS_BINARY};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, MPTLS_BINARY, &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    return rc == 0 ? pid : -1;
-}
-
-int wait_exit(pid_t pid) {
-    int status = 0;
-    if (waitpid(pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// Waits for a server started with --ready-file to write its address.
-std::string wait_ready(const fs::path& ready) {
-    for (int i = 0; i < 200 && !fs::exists(ready); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::string addr = slurp(ready);
-    while (!addr.empty() && addr.back() == '\n')
-        addr.pop_back();
-    return addr;
-}
+using namespace mptls::test;
 
 class ToolEndToEnd : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
 protected:
@@ -142,6 +95,36 @@ TEST_P(ToolEndToEnd, BulkFileAndHttpWorkloads) {
     EXPECT_NE(up.find("\"tls_version\":\"" + expect_version + "\""), std::string::npos) << up;
     EXPECT_NE(up.find("\"offload\":{\"tx\":\"user\",\"rx\":\"user\"}"), std::string::npos) << up;
     EXPECT_NE(slurp(dir_ / "server.out").find("\"role\":\"server\""), std::string::npos);
+}
+
+// --verify in HTTP mode: the mptls server sends a Repr-Digest for every
+// body and the client checks each one, also for an error page and for a
+// body that spans many records.
+TEST_P(ToolEndToEnd, HttpVerifyChecksEveryBodyAgainstTheServersDigest) {
+    fs::create_directories(dir_ / "www");
+    std::string big(3 * 1024 * 1024 + 17, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<char>((i * 7919) >> 5);
+    {
+        std::ofstream(dir_ / "www" / "index.html") << "<h1>hello</h1>\n";
+        std::ofstream(dir_ / "www" / "big.bin", std::ios::binary) << big;
+    }
+    auto [server, addr] = start_server(1, {"--http-root", (dir_ / "www").string()});
+    ASSERT_FALSE(addr.empty()) << slurp(dir_ / "server.err");
+    EXPECT_EQ(run_client(addr, {"--get", "/,/big.bin,/missing", "--verify"}, "http"), 0)
+        << slurp(dir_ / "http.err");
+    EXPECT_EQ(wait_exit(server), 0) << slurp(dir_ / "server.err");
+
+    const std::string http = slurp(dir_ / "http.out");
+    EXPECT_NE(http.find("\"verify\":\"ok\""), std::string::npos) << http;
+    EXPECT_NE(http.find(R"({"path":"/","status":200,"bytes":15,"ms":)"), std::string::npos) << http;
+    EXPECT_NE(http.find(R"("sha256":"186ea20da38447cf0c59fa62a9dfaea3bdcca431517b83d3a9c00ebc2044e95a")"),
+              std::string::npos) << http;
+    EXPECT_NE(http.find(R"({"path":"/big.bin","status":200,"bytes":)" + std::to_string(big.size()) + ",\"ms\":"),
+              std::string::npos) << http;
+    EXPECT_NE(http.find(R"({"path":"/missing","status":404,"bytes":10,"ms":)"), std::string::npos) << http;
+    // The server reports what it served, but it does not time requests.
+    EXPECT_EQ(slurp(dir_ / "server.out").find("\"ms\":"), std::string::npos) << slurp(dir_ / "server.out");
 }
 
 TEST_P(ToolEndToEnd, KeylogHasTheSecretsTsharkNeeds) {

@@ -243,6 +243,7 @@ Common options:
   --offload kernel|user        record crypto in the kernel (default) or in OpenSSL
   --transport mptcp|tcp        IPPROTO_MPTCP (default; falls back to TCP) or TCP
   --verify                     check the SHA-256 of the transferred stream on both ends
+                               (--get: each body against the server's Repr-Digest)
   --keylog FILE                append NSS key log lines (SSLKEYLOGFILE format)
   --json                       one JSON object per connection on stdout
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "http_digest.hpp"
 #include "mptls/error.hpp"
 #include "payload.hpp"
 
@@ -16,6 +17,10 @@ constexpr int kMaxHeaders = 100;
 
 using Clock = std::chrono::steady_clock;
 
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
 std::string lower(std::string s) {
     for (auto& c : s)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -25,7 +30,14 @@ std::string lower(std::string s) {
 struct Headers {
     std::optional<std::uint64_t> content_length;
     bool connection_close = false;
+    // Field values as sent; repeated lines are joined with ", " (RFC 9110 5.3).
+    std::optional<std::string> repr_digest;
+    std::optional<std::string> want_repr_digest;
 };
+
+void append_field(std::optional<std::string>& field, const std::string& value) {
+    field = field ? *field + ", " + value : value;
+}
 
 Headers read_headers(SecureStream& s) {
     Headers h;
@@ -41,10 +53,15 @@ Headers read_headers(SecureStream& s) {
         const std::string name = lower(line->substr(0, colon));
         std::string value = line->substr(colon + 1);
         value.erase(0, value.find_first_not_of(" \t"));
+        value.erase(value.find_last_not_of(" \t") + 1);
         if (name == "content-length")
             h.content_length = std::stoull(value);
         else if (name == "connection" && lower(value) == "close")
             h.connection_close = true;
+        else if (name == "repr-digest")
+            append_field(h.repr_digest, value);
+        else if (name == "want-repr-digest")
+            append_field(h.want_repr_digest, value);
     }
     throw Error("peer sent more than " + std::to_string(kMaxHeaders) + " HTTP headers");
 }
@@ -76,17 +93,47 @@ std::optional<std::filesystem::path> resolve(const std::filesystem::path& root, 
     return real;
 }
 
-void send_head(SecureStream& s, int status, const char* reason, std::uint64_t length,
-               bool close, const std::string& marker) {
-    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n" +
+struct Status {
+    int code;
+    const char* reason;
+};
+constexpr Status kOk{200, "OK"};
+constexpr Status kNotFound{404, "Not Found"};
+constexpr Status kMethodNotAllowed{405, "Method Not Allowed"};
+
+struct ResponseHead {
+    Status status;
+    std::uint64_t length;
+    bool close;
+    std::string repr_digest; // field value; empty when the client did not ask
+};
+
+void send_head(SecureStream& s, const ResponseHead& r, const std::string& marker) {
+    std::string head = "HTTP/1.1 " + std::to_string(r.status.code) + " " + r.status.reason + "\r\n" +
                        "Server: mptls\r\nContent-Type: application/octet-stream\r\n" +
-                       "Content-Length: " + std::to_string(length) + "\r\n";
+                       "Content-Length: " + std::to_string(r.length) + "\r\n";
+    if (!r.repr_digest.empty())
+        head += "Repr-Digest: " + r.repr_digest + "\r\n";
     if (!marker.empty())
         head += "X-Mptls-Marker: " + marker + "\r\n";
-    if (close)
+    if (r.close)
         head += "Connection: close\r\n";
     head += "\r\n";
     s.write_all(head);
+}
+
+// A short fixed body (an error page); returns its size.
+std::uint64_t send_small(SecureStream& s, Status status, bool close, const std::string& body,
+                         bool with_digest, const std::string& marker) {
+    std::string digest;
+    if (with_digest) {
+        Sha256 sha;
+        sha.update(body);
+        digest = repr_digest_sha256(sha.finish());
+    }
+    send_head(s, {status, body.size(), close, digest}, marker);
+    s.write_all(body);
+    return body.size();
 }
 
 } // namespace
@@ -110,28 +157,28 @@ TransferResult serve_http(SecureStream& s, std::string line, const HttpServerSet
         const std::string method = line.substr(0, sp1);
         const std::string target = sp2 == std::string::npos ? "" : line.substr(sp1 + 1, sp2 - sp1 - 1);
         const bool close = h.connection_close;
-        HttpExchange x{.path = target, .status = 0, .bytes = 0, .sha256 = {}};
+        // Hash only when asked: the lab times this server without --verify.
+        const bool with_digest = h.want_repr_digest && wants_sha256(*h.want_repr_digest);
+        HttpExchange x{.path = target, .status = 0, .bytes = 0, .sha256 = {}, .ms = {}};
 
         if (method != "GET") {
-            static const std::string body = "only GET is supported\n";
-            send_head(s, 405, "Method Not Allowed", body.size(), true, cfg.marker);
-            s.write_all(body);
-            x.status = 405;
+            x.status = kMethodNotAllowed.code;
+            r.bytes_sent += send_small(s, kMethodNotAllowed, true, "only GET is supported\n",
+                                       with_digest, cfg.marker);
             r.requests.push_back(x);
             break;
         }
         const auto file_path = root.empty() ? std::nullopt : resolve(root, target);
         if (!file_path) {
-            static const std::string body = "not found\n";
-            send_head(s, 404, "Not Found", body.size(), close, cfg.marker);
-            s.write_all(body);
-            x.status = 404;
-            r.bytes_sent += body.size();
+            x.status = kNotFound.code;
+            r.bytes_sent += send_small(s, kNotFound, close, "not found\n", with_digest, cfg.marker);
         } else {
             const OpenFile f = open_regular_file(file_path->string(), "--http-root");
-            send_head(s, 200, "OK", f.size, close, cfg.marker);
+            const std::string digest =
+                with_digest ? repr_digest_sha256(digest_of_file(f.fd.get(), f.size)) : "";
+            send_head(s, {kOk, f.size, close, digest}, cfg.marker);
             s.send_file(f.fd.get(), 0, f.size);
-            x.status = 200;
+            x.status = kOk.code;
             x.bytes = f.size;
             r.bytes_sent += f.size;
         }
@@ -145,7 +192,7 @@ TransferResult serve_http(SecureStream& s, std::string line, const HttpServerSet
         if (line.empty())
             throw Error("client sent an empty HTTP request line");
     }
-    r.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    r.duration_ms = ms_since(start);
     return r;
 }
 
@@ -157,8 +204,13 @@ TransferResult run_http_client(SecureStream& s, const std::string& host,
     std::vector<char> buf(256 * 1024);
     for (std::size_t i = 0; i < paths.size(); ++i) {
         const bool last = i + 1 == paths.size();
-        std::string req = "GET " + paths[i] + " HTTP/1.1\r\nHost: " + host +
-                          "\r\nUser-Agent: mptls\r\n" + (last ? "Connection: close\r\n" : "") + "\r\n";
+        std::string req = "GET " + paths[i] + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mptls\r\n";
+        if (hash_bodies)
+            req += "Want-Repr-Digest: " + std::string(kWantSha256) + "\r\n";
+        if (last)
+            req += "Connection: close\r\n";
+        req += "\r\n";
+        const auto sent_at = Clock::now();
         s.write_all(req);
         const auto status_line = s.read_line(kMaxLine);
         if (!status_line)
@@ -181,17 +233,21 @@ TransferResult run_http_client(SecureStream& s, const std::string& host,
                 sha->update({buf.data(), n});
             left -= n;
         }
-        HttpExchange x{.path = paths[i], .status = status, .bytes = *h.content_length, .sha256 = {}};
-        if (sha)
-            x.sha256 = to_hex(sha->finish());
+        HttpExchange x{.path = paths[i], .status = status, .bytes = *h.content_length, .sha256 = {},
+                       .ms = ms_since(sent_at)};
+        if (sha) {
+            const Digest got = sha->finish();
+            x.sha256 = to_hex(got);
+            check_repr_digest(paths[i], h.repr_digest, got);
+        }
         r.bytes_received += x.bytes;
         r.bytes_sent += req.size();
         r.requests.push_back(std::move(x));
         if (h.connection_close && !last)
             throw Error("server closed the keep-alive connection after " + paths[i]);
     }
-    r.verify = hash_bodies ? "hashed" : "off"; // digests are printed, not compared
-    r.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    r.verify = hash_bodies ? "ok" : "off"; // a mismatch has thrown above
+    r.duration_ms = ms_since(start);
     return r;
 }
 

@@ -18,10 +18,13 @@ struct HttpServerSettings {
 
 bool is_http_request(const std::string& first_line);
 // Serves requests until the client asks to close or sends close_notify.
+// Sends a sha-256 Repr-Digest only to requests whose Want-Repr-Digest asks.
 TransferResult serve_http(SecureStream& s, std::string first_line, const HttpServerSettings& cfg);
 
 // GETs every path in order on one connection; the last request carries
-// "Connection: close". With hash_bodies, each body's SHA-256 is recorded.
+// "Connection: close". With hash_bodies (--verify), each request asks for
+// a Repr-Digest (RFC 9530) and each body's SHA-256 must match it; a missing
+// or different digest throws Error.
 TransferResult run_http_client(SecureStream& s, const std::string& host,
                                const std::vector<std::string>& paths, bool hash_bodies);
 

@@ -87,6 +87,8 @@ std::string to_json(const ConnectionReport& r) {
             j.key("path").value(x.path);
             j.key("status").value(static_cast<std::uint64_t>(x.status));
             j.key("bytes").value(x.bytes);
+            if (x.ms)
+                j.key("ms").value(*x.ms);
             if (!x.sha256.empty())
                 j.key("sha256").value(x.sha256);
             j.end_object();
@@ -120,9 +122,16 @@ std::string to_human(const ConnectionReport& r) {
                   static_cast<unsigned long long>(r.transfer.bytes_received),
                   r.transfer.duration_ms, goodput_mbps(r.transfer), r.transfer.verify.c_str());
     std::string out = buf;
-    for (const auto& x : r.transfer.requests)
+    for (const auto& x : r.transfer.requests) {
         out += "\n  GET " + x.path + " -> " + std::to_string(x.status) + ", " +
-               std::to_string(x.bytes) + " bytes" + (x.sha256.empty() ? "" : ", sha256 " + x.sha256);
+               std::to_string(x.bytes) + " bytes";
+        if (x.ms) {
+            std::snprintf(buf, sizeof buf, " in %.3f ms", *x.ms);
+            out += buf;
+        }
+        if (!x.sha256.empty())
+            out += ", sha256 " + x.sha256;
+    }
     return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ struct HttpExchange {
     int status = 0;
     std::uint64_t bytes = 0;
     std::string sha256; // hex, only with --verify
+    // Client: from writing the request to having read the whole body (with
+    // --verify, hashing it as it arrives included). The server leaves it empty.
+    std::optional<double> ms;
 };
 
 struct TransferResult {

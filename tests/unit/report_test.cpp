@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// How HTTP requests appear in the JSON and the human report.
+#include <gtest/gtest.h>
+
+#include "report.hpp"
+
+namespace mptls::tool {
+namespace {
+
+ConnectionReport http_client_report() {
+    ConnectionReport r;
+    r.role = "client";
+    r.transfer.workload = "http";
+    r.transfer.verify = "ok";
+    r.transfer.requests.push_back(
+        HttpExchange{.path = "/a", .status = 200, .bytes = 15, .sha256 = "00ff", .ms = 1.25});
+    r.transfer.requests.push_back(
+        HttpExchange{.path = "/b", .status = 404, .bytes = 10, .sha256 = {}, .ms = std::nullopt});
+    return r;
+}
+
+TEST(Report, JsonCarriesPerRequestTimeWhenMeasured) {
+    const std::string json = to_json(http_client_report());
+    EXPECT_NE(json.find("\"verify\":\"ok\""), std::string::npos) << json;
+    EXPECT_NE(json.find(R"({"path":"/a","status":200,"bytes":15,"ms":1.250,"sha256":"00ff"})"),
+              std::string::npos) << json;
+    // The server does not time requests: no "ms" rather than a made-up 0.
+    EXPECT_NE(json.find(R"({"path":"/b","status":404,"bytes":10})"), std::string::npos) << json;
+}
+
+TEST(Report, HumanLineShowsTimeAndDigestPerRequest) {
+    const std::string text = to_human(http_client_report());
+    EXPECT_NE(text.find(", verify ok\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\n  GET /a -> 200, 15 bytes in 1.250 ms, sha256 00ff"), std::string::npos) << text;
+    EXPECT_NE(text.find("\n  GET /b -> 404, 10 bytes"), std::string::npos) << text;
+    EXPECT_EQ(text.find("/b -> 404, 10 bytes in"), std::string::npos) << text;
+}
+
+} // namespace
+} // namespace mptls::tool
