@@ -105,7 +105,10 @@ struct mptls_rx {
 	unsigned int asm_have;		/* bytes of it received */
 	unsigned int asm_len;		/* its full length, 0 until the header is in */
 	struct list_head ready;		/* opened records, oldest first */
-	struct mptls_rx_rec *spare;	/* one buffer kept to avoid an alloc per record */
+	u8 hdr[MPTLS_HEADER_SIZE];	/* the next record's header, read before
+					 * a buffer is taken for the record */
+	struct mptls_rx_rec *spare;	/* one buffer kept while records flow;
+					 * idle.c frees it when they stop */
 	int err;			/* sticky: a record failed to open */
 	int stopped;			/* a framing error stopped the parser */
 	bool eof;			/* MPTCP reported the end of the stream */
@@ -125,6 +128,9 @@ struct mptls_ctx {
 
 	struct mptls_tx tx;
 	struct mptls_rx rx;
+	/* idle.c: frees the record buffers once the connection is quiet */
+	struct delayed_work idle_work;
+	unsigned long last_active;	/* jiffies of the last send or read */
 	struct rcu_head rcu;
 };
 
@@ -174,6 +180,7 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx, int flags);
 bool mptls_tx_blocked(struct sock *sk, struct mptls_ctx *ctx);
 void mptls_tx_free(struct mptls_ctx *ctx);
+void mptls_tx_release_idle(struct mptls_ctx *ctx);
 
 /* rx.c */
 int mptls_rx_init(struct mptls_ctx *ctx);
@@ -182,6 +189,12 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
 void mptls_rx_free(struct mptls_ctx *ctx);
+void mptls_rx_release_idle(struct mptls_ctx *ctx);
+
+/* idle.c */
+void mptls_idle_init(struct mptls_ctx *ctx);
+void mptls_idle_touch(struct mptls_ctx *ctx);
+void mptls_idle_stop(struct mptls_ctx *ctx);
 
 /* proc.c: /proc/net/mptls_stat, per network namespace. */
 enum mptls_stat {
@@ -195,6 +208,7 @@ enum mptls_stat {
 	MPTLS_STAT_CONF_REFUSED,
 	MPTLS_STAT_CTX,
 	MPTLS_STAT_CURR_CTX,
+	MPTLS_STAT_IDLE_BUF_FREE,
 	MPTLS_STAT_MAX
 };
 int mptls_proc_init(void);

@@ -21,6 +21,7 @@ static const char *const mptls_stat_names[MPTLS_STAT_MAX] = {
 	[MPTLS_STAT_CONF_REFUSED]	= "TlsConfRefused",
 	[MPTLS_STAT_CTX]		= "TlsUlpAttached",
 	[MPTLS_STAT_CURR_CTX]		= "TlsCurrUlp",
+	[MPTLS_STAT_IDLE_BUF_FREE]	= "MptlsIdleBufFree",
 };
 
 struct mptls_net {

@@ -8,6 +8,9 @@
  * SO_RCVLOWAT/MSG_WAITALL targets.
  *
  * State, all under rx.lock:
+ *   hdr                       the next record's header: a buffer is taken
+ *                             only once it is in, so a reader waiting for
+ *                             data holds none;
  *   asm_rec/asm_have/asm_len  the record being reassembled;
  *   ready                     opened records, plaintext not yet read;
  *   err                       sticky: a record failed to open, the stream is
@@ -45,6 +48,20 @@ static void rx_rec_put(struct mptls_rx *rx, struct mptls_rx_rec *rec)
 		return;
 	}
 	free_pages_exact(rec, rx_rec_size(rx));
+}
+
+/* idle.c: the spare goes back once records stop coming. */
+void mptls_rx_release_idle(struct mptls_ctx *ctx)
+{
+	struct mptls_rx *rx = &ctx->rx;
+
+	mutex_lock(&rx->lock);
+	if (rx->spare) {
+		free_pages_exact(rx->spare, rx_rec_size(rx));	/* wiped when put */
+		rx->spare = NULL;
+		mptls_stat_inc(ctx->sk, MPTLS_STAT_IDLE_BUF_FREE);
+	}
+	mutex_unlock(&rx->lock);
 }
 
 int mptls_rx_init(struct mptls_ctx *ctx)
@@ -139,23 +156,17 @@ static int rx_error_result(struct sock *sk, int err)
  */
 static int rx_after_stop(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 {
-	struct mptls_rx *rx = &ctx->rx;
+	u8 sink[256];
 	int err, n;
 
 	err = sock_error(sk);
 	if (err)
 		return err;
-	if (!rx->asm_rec) {
-		rx->asm_rec = rx_rec_get(rx);
-		if (!rx->asm_rec)
-			return -ENOMEM;
-	}
 	do {
-		n = rx_pull(sk, ctx, rx->asm_rec->buf, mptls_record_max_len(&rx->cs.limits),
-			    nonblock ? MSG_DONTWAIT : 0);
+		n = rx_pull(sk, ctx, sink, sizeof(sink), nonblock ? MSG_DONTWAIT : 0);
 	} while (n > 0);
 	if (!n)
-		rx->eof = true;
+		ctx->rx.eof = true;
 	return n;
 }
 
@@ -167,6 +178,8 @@ static int rx_after_stop(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
  */
 static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 {
+	/* Blocking: ask for the rest of the header, then of the record, in one call. */
+	int pull_flags = nonblock ? MSG_DONTWAIT : MSG_WAITALL;
 	struct mptls_rx *rx = &ctx->rx;
 	struct mptls_rx_rec *rec;
 	unsigned int len;
@@ -177,22 +190,10 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 		return rx->err;
 	if (rx->stopped)
 		return rx_after_stop(sk, ctx, nonblock);
-	if (!rx->asm_rec) {
-		rx->asm_rec = rx_rec_get(rx);
-		if (!rx->asm_rec)
-			return -ENOMEM;
-		rx->asm_have = 0;
-		rx->asm_len = 0;
-	}
-	rec = rx->asm_rec;
 
-	while (!rx->asm_len || rx->asm_have < rx->asm_len) {
-		unsigned int want = rx->asm_len ? rx->asm_len - rx->asm_have
-						: MPTLS_HEADER_SIZE - rx->asm_have;
-
-		/* Blocking: ask for the rest of the record in one call. */
-		n = rx_pull(sk, ctx, rec->buf + rx->asm_have, want,
-			    nonblock ? MSG_DONTWAIT : MSG_WAITALL);
+	while (rx->asm_have < MPTLS_HEADER_SIZE) {
+		n = rx_pull(sk, ctx, rx->hdr + rx->asm_have,
+			    MPTLS_HEADER_SIZE - rx->asm_have, pull_flags);
 		if (n < 0)
 			return n;
 		if (!n) {
@@ -200,12 +201,32 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 			return 0;
 		}
 		rx->asm_have += n;
-		if (rx->asm_len || rx->asm_have < MPTLS_HEADER_SIZE)
-			continue;
-		err = mptls_record_parse_header(rec->buf, &rx->cs.limits, &len);
+	}
+	if (!rx->asm_len) {
+		err = mptls_record_parse_header(rx->hdr, &rx->cs.limits, &len);
 		if (err)
 			return rx_fail(sk, rx, err, MPTLS_STAT_RX_BAD_RECORD, false);
 		rx->asm_len = len;
+	}
+	if (!rx->asm_rec) {
+		/* on failure the header stays in hdr for the next try */
+		rx->asm_rec = rx_rec_get(rx);
+		if (!rx->asm_rec)
+			return -ENOMEM;
+		memcpy(rx->asm_rec->buf, rx->hdr, MPTLS_HEADER_SIZE);
+	}
+	rec = rx->asm_rec;
+
+	while (rx->asm_have < rx->asm_len) {
+		n = rx_pull(sk, ctx, rec->buf + rx->asm_have,
+			    rx->asm_len - rx->asm_have, pull_flags);
+		if (n < 0)
+			return n;
+		if (!n) {
+			rx->eof = true;
+			return 0;
+		}
+		rx->asm_have += n;
 	}
 
 	err = mptls_open(&rx->cs, rec->buf, rx->asm_len, &rec->type,
@@ -296,6 +317,8 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			break;
 	}
 
+	if (rx->spare)
+		mptls_idle_touch(ctx);
 	mutex_unlock(&rx->lock);
 	if (copied)
 		return copied;

@@ -48,6 +48,7 @@ int mptls_attach(struct sock *sk)
 	}
 	mptls_tx_setup(ctx);
 	mptls_rx_init(ctx);
+	mptls_idle_init(ctx);
 	ctx->sk = sk;
 
 	lock_sock(sk);
@@ -76,6 +77,7 @@ put_module:
 
 void mptls_ctx_free(struct sock *sk, struct mptls_ctx *ctx)
 {
+	mptls_idle_stop(ctx);
 	if (ctx->tx_ready)
 		mptls_stat_dec(sk, MPTLS_STAT_CURR_TX);
 	if (ctx->rx_ready)

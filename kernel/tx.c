@@ -10,7 +10,8 @@
  *                back-pressure).  It is pushed before anything else, by the
  *                next send, by poll, by shutdown and by close.
  * One buffer serves both: a record is sealed in place and must be fully
- * pushed before the next one is opened.
+ * pushed before the next one is opened.  It comes with the first send and
+ * goes back when the connection is quiet (idle.c).
  */
 #include <linux/highmem.h>
 #include <linux/uio.h>
@@ -64,17 +65,33 @@ static int tx_get_buf(struct mptls_tx *tx)
 	return tx->buf ? 0 : -ENOMEM;
 }
 
+/* Wiped whole: it may hold plaintext of an open or a short last record. */
+static void tx_put_buf(struct mptls_tx *tx)
+{
+	if (!tx->buf)
+		return;
+	memzero_explicit(tx->buf, tx_buf_size(tx));
+	free_pages_exact(tx->buf, tx_buf_size(tx));
+	tx->buf = NULL;
+}
+
 void mptls_tx_free(struct mptls_ctx *ctx)
+{
+	tx_put_buf(&ctx->tx);
+	mptls_cipher_free(&ctx->tx.cs);
+}
+
+/* idle.c: the buffer goes back once nothing is open or waiting in it. */
+void mptls_tx_release_idle(struct mptls_ctx *ctx)
 {
 	struct mptls_tx *tx = &ctx->tx;
 
-	if (tx->buf) {
-		/* may still hold plaintext of an open record */
-		memzero_explicit(tx->buf, tx_buf_size(tx));
-		free_pages_exact(tx->buf, tx_buf_size(tx));
-		tx->buf = NULL;
+	mutex_lock(&tx->lock);
+	if (tx->buf && !tx->open_len && !tx->pending_len) {
+		tx_put_buf(tx);
+		mptls_stat_inc(ctx->sk, MPTLS_STAT_IDLE_BUF_FREE);
 	}
-	mptls_cipher_free(&tx->cs);
+	mutex_unlock(&tx->lock);
 }
 
 static void tx_schedule_push(struct mptls_ctx *ctx)
@@ -253,6 +270,8 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 			break;
 	}
 out:
+	if (tx->buf)
+		mptls_idle_touch(ctx);
 	mutex_unlock(&tx->lock);
 	return copied ? copied : err;
 }
