@@ -394,9 +394,15 @@ def main():
         import plots as pl
         pl.all_plots(out, cap, results, summary, handover)
     rep.write_report(out, env, results, summary, handover, checks, plots)
+    # Findings (outcomes that depend on the profiles) are reported, never
+    # fatal; a failed check fails the run.  The headline table comes last.
+    for c in checks:
+        if not c["ok"]:
+            print("lab: %s: %s (%s)" % ("finding" if c.get("finding") else "CHECK FAILED",
+                                        c["name"], c["detail"]))
     print("lab: report: %s" % os.path.join(out, "report.md"))
     print(rep.headline(summary))
-    sys.exit(0 if all(c["ok"] for c in checks) else 1)
+    sys.exit(1 if any(not c["ok"] and not c.get("finding") for c in checks) else 0)
 
 
 if __name__ == "__main__":

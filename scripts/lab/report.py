@@ -73,11 +73,16 @@ def headline(summary):
 
 
 def checks(out, cap, env, results, summary, handover):
-    """The protocol checks of the capture; each {name, ok, detail}."""
+    """The protocol checks of the capture; each {name, ok, detail, finding}.
+
+    A finding is an outcome that depends on the link profiles (MPTCP beating
+    the best single path does not hold on the paper's lossy 3G): it is
+    reported, and the regression asserts it on its own profiles, but it does
+    not fail a lab run."""
     res = []
 
-    def add(name, ok, detail=""):
-        res.append({"name": name, "ok": bool(ok), "detail": detail})
+    def add(name, ok, detail="", finding=False):
+        res.append({"name": name, "ok": bool(ok), "detail": detail, "finding": finding})
 
     failed = [r["run"] + "/" + r["workload"] for r in results if r["rc"] != 0]
     add("every transfer exited 0", not failed, ", ".join(failed))
@@ -113,7 +118,7 @@ def checks(out, cap, env, results, summary, handover):
         if mpg and spg:
             add("MPTCP bulk goodput exceeds the best single path (offload=%s)" % off,
                 min(mpg) > max(spg), "MPTCP %s vs best single path %.2f Mbit/s" % (
-                    "/".join("%.2f" % g for g in mpg), max(spg)))
+                    "/".join("%.2f" % g for g in mpg), max(spg)), finding=True)
     marker = env.get("marker", "")
     if marker:
         n = tf.count(cap.pcap, 'frame contains "%s"' % marker)
@@ -220,7 +225,8 @@ def write_report(out, env, results, summary, handover, checks, plots):
              "OpenSSL's first choice (see runs.csv).\n" % (", ".join(vers) or "n/a"))
     L.append("## Protocol checks\n")
     for c in checks:
-        L.append("- %s **%s**%s" % ("✔" if c["ok"] else "✘", c["name"],
+        mark = "✔" if c["ok"] else "finding, does not hold here:" if c.get("finding") else "✘"
+        L.append("- %s **%s**%s" % (mark, c["name"],
                                     (": " + c["detail"]) if c["detail"] else ""))
     L.append("")
     L.append("## The paper's four metrics (percent, mean ± 95 % CI over repetitions)\n")
