@@ -171,6 +171,30 @@ static int rx_after_stop(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 }
 
 /*
+ * Pulls the record being reassembled into @to (the header buffer or the
+ * record's) until asm_have reaches @want.  1 once it has, 0 at the end of the
+ * stream, or -errno; what arrived so far is kept for the next call.
+ */
+static int rx_fill(struct sock *sk, struct mptls_ctx *ctx, u8 *to,
+		   unsigned int want, int flags)
+{
+	struct mptls_rx *rx = &ctx->rx;
+	int n;
+
+	while (rx->asm_have < want) {
+		n = rx_pull(sk, ctx, to + rx->asm_have, want - rx->asm_have, flags);
+		if (n < 0)
+			return n;
+		if (!n) {
+			rx->eof = true;
+			return 0;
+		}
+		rx->asm_have += n;
+	}
+	return 1;
+}
+
+/*
  * Pulls bytes until one whole record is in, then opens and queues it.
  * Returns 1 when a record was queued, 0 at the end of the stream, or -errno
  * (-EAGAIN when @nonblock and the record is not complete yet; what arrived so
@@ -191,17 +215,9 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 	if (rx->stopped)
 		return rx_after_stop(sk, ctx, nonblock);
 
-	while (rx->asm_have < MPTLS_HEADER_SIZE) {
-		n = rx_pull(sk, ctx, rx->hdr + rx->asm_have,
-			    MPTLS_HEADER_SIZE - rx->asm_have, pull_flags);
-		if (n < 0)
-			return n;
-		if (!n) {
-			rx->eof = true;
-			return 0;
-		}
-		rx->asm_have += n;
-	}
+	n = rx_fill(sk, ctx, rx->hdr, MPTLS_HEADER_SIZE, pull_flags);
+	if (n <= 0)
+		return n;
 	if (!rx->asm_len) {
 		err = mptls_record_parse_header(rx->hdr, &rx->cs.limits, &len);
 		if (err)
@@ -217,17 +233,9 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 	}
 	rec = rx->asm_rec;
 
-	while (rx->asm_have < rx->asm_len) {
-		n = rx_pull(sk, ctx, rec->buf + rx->asm_have,
-			    rx->asm_len - rx->asm_have, pull_flags);
-		if (n < 0)
-			return n;
-		if (!n) {
-			rx->eof = true;
-			return 0;
-		}
-		rx->asm_have += n;
-	}
+	n = rx_fill(sk, ctx, rec->buf, rx->asm_len, pull_flags);
+	if (n <= 0)
+		return n;
 
 	err = mptls_open(&rx->cs, rec->buf, rx->asm_len, &rec->type,
 			 &rec->data, &rec->len);

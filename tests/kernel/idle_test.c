@@ -37,15 +37,20 @@ static void exchange(struct kt_pair *p, const char *a, const char *b)
 	ASSERT_EQ(memcmp(buf, b, lb), 0);
 }
 
+/* TLS both ways, one record each way done: each socket holds its buffers. */
+static void open_used_pair(struct kt_pair *p, const struct kt_variant *v)
+{
+	kt_pair_open(p, AF_INET, KT_MPTCP, KT_MPTCP);
+	kt_tls_both(p->client, p->server, v);
+	exchange(p, "ping", "pong");
+}
+
 KT_TEST_V(quiet_connection_releases_its_buffers_and_resumes, 60)
 {
 	struct kt_pair p;
 	long before;
 
-	kt_pair_open(&p, AF_INET, KT_MPTCP, KT_MPTCP);
-	kt_tls_both(p.client, p.server, variant);
-	/* each socket now holds its TX buffer and an RX spare */
-	exchange(&p, "ping", "pong");
+	open_used_pair(&p, variant);
 	before = buffers_released();
 	usleep(QUIET_US);
 	ASSERT_GE(buffers_released() - before, 4);
@@ -61,9 +66,7 @@ KT_TEST_V(open_record_survives_a_quiet_spell, 60)
 	char buf[16];
 	long before;
 
-	kt_pair_open(&p, AF_INET, KT_MPTCP, KT_MPTCP);
-	kt_tls_both(p.client, p.server, variant);
-	exchange(&p, "x", "y");
+	open_used_pair(&p, variant);
 	ASSERT_EQ(send(p.client, "abc", 3, MSG_MORE), 3);
 	before = buffers_released();
 	usleep(QUIET_US);
@@ -83,9 +86,7 @@ KT_TEST_V(nonblocking_reader_waits_without_a_buffer, 60)
 	char buf[16];
 	long before;
 
-	kt_pair_open(&p, AF_INET, KT_MPTCP, KT_MPTCP);
-	kt_tls_both(p.client, p.server, variant);
-	exchange(&p, "x", "y");
+	open_used_pair(&p, variant);
 	ASSERT_OK(fcntl(p.server, F_SETFL, O_NONBLOCK));
 	ASSERT_ERRNO(recv(p.server, buf, sizeof(buf), 0), EAGAIN);
 	before = buffers_released();
