@@ -4,10 +4,11 @@
 # Interop: the tool with the record layer in the kernel (mptls.ko) against
 # programs whose TLS is plain userspace OpenSSL, over MPTCP (`mptcpize run`
 # makes their sockets MPTCP).  Byte-exact in both kernel directions:
-#   kernel RX  nginx serves a file, `mptls client --get` (kernel offload)
-#              hashes the body;
+#   kernel RX  nginx, and `openssl s_server -HTTP`, serve a file with its
+#              RFC 9530 Repr-Digest; `mptls client --get --verify` (kernel
+#              offload) checks the body against it;
 #   kernel TX  `mptls server --http-root` (kernel offload) serves a file,
-#              curl fetches it.
+#              curl and `openssl s_client` fetch it.
 # If our records were not standard TLS, OpenSSL on the other end would fail
 # the record MAC.  TLS 1.2 and 1.3.  Prints TAP.
 set -uo pipefail
@@ -54,6 +55,9 @@ http {
 		ssl_certificate_key $work/pki/server.key;
 		ssl_protocols TLSv1.2 TLSv1.3;
 		root $work/www;
+		location = /blob.bin {
+			add_header Repr-Digest "sha-256=:$digest:";
+		}
 	}
 }
 CONF
@@ -74,6 +78,24 @@ client_from_nginx() {
 	grep -q '"fell_back_to_tcp":false' <<<"$out"
 }
 
+# kernel RX: mptls client against openssl s_server -HTTP, which sends a file
+# holding a whole HTTP response; compares the body's SHA-256.
+client_from_s_server() {
+	local tls=$1 port=$((10000 + RANDOM % 1000)) out
+	(cd "$work/www" && exec mptcpize run openssl s_server -accept "127.0.0.1:$port" -naccept 1 \
+		-cert "$work/pki/server.pem" -key "$work/pki/server.key" "-tls${tls/./_}" -HTTP -quiet \
+		> "$work/s_server.out" 2>&1) &
+	local server=$!
+	wait_port "$port" || return 1
+	out=$("$bin" client --connect "127.0.0.1:$port" --servername localhost --ca "$work/pki/ca.pem" \
+		--tls "$tls" --offload kernel --get /blob.http --verify --json) || return 1
+	wait "$server"
+	echo "$out"
+	grep -q "\"sha256\":\"$want\"" <<<"$out" &&
+	grep -q '"offload":{"tx":"kernel","rx":"kernel"}' <<<"$out" &&
+	grep -q '"mptcp_socket":true' <<<"$out"
+}
+
 # kernel TX: curl (OpenSSL, MPTCP via mptcpize) from an mptls server.
 curl_from_server() {
 	local tls=$1 port=$((9000 + RANDOM % 1000)) curl_tls got
@@ -91,9 +113,37 @@ curl_from_server() {
 	[ "$got" = "$want" ] && grep -q '"offload":{"tx":"kernel","rx":"kernel"}' "$work/server.json"
 }
 
+# kernel TX: openssl s_client sends a GET to an mptls server and writes what
+# comes back; the body after the headers must be the file.
+s_client_from_server() {
+	local tls=$1 port=$((11000 + RANDOM % 1000)) got
+	"$bin" server --listen "127.0.0.1:$port" --cert "$work/pki/server.pem" --key "$work/pki/server.key" \
+		--tls "$tls" --offload kernel --http-root "$work/www" --count 1 --json > "$work/server.json" 2>&1 &
+	local server=$!
+	wait_port "$port" || return 1
+	printf 'GET /blob.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+		mptcpize run openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+			-CAfile "$work/pki/ca.pem" -verify_return_error "-tls${tls/./_}" -quiet \
+			> "$work/got.http" 2> "$work/s_client.err" || { cat "$work/s_client.err"; return 1; }
+	wait "$server"
+	cat "$work/server.json"
+	got=$(/usr/bin/python3 -c 'import hashlib, sys
+d = open(sys.argv[1], "rb").read()
+print(hashlib.sha256(d.split(b"\r\n\r\n", 1)[1]).hexdigest())' "$work/got.http")
+	[ "$got" = "$want" ] && grep -q '"offload":{"tx":"kernel","rx":"kernel"}' "$work/server.json"
+}
+
 tap_check "load mptls.ko" load_mptls
 tap_check "test files and a CA" setup
 want=$(sha256sum "$work/www/blob.bin" | cut -d' ' -f1)
+# the same digest as RFC 9530 sends it, for nginx and s_server to declare
+digest=$(openssl dgst -sha256 -binary "$work/www/blob.bin" | base64 -w0)
+{
+	printf 'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nRepr-Digest: sha-256=:%s:\r\n' \
+		"$(stat -c %s "$work/www/blob.bin")" "$digest"
+	printf 'Connection: close\r\n\r\n'
+	cat "$work/www/blob.bin"
+} > "$work/www/blob.http"
 if ! command -v mptcpize >/dev/null || ! command -v nginx >/dev/null || ! command -v curl >/dev/null; then
 	tap_check "mptcpize, nginx and curl are installed (scripts/setup)" false
 	tap_done
@@ -104,5 +154,7 @@ tap_check "nginx over MPTCP (mptcpize) listens" wait_port 8443
 for tls in 1.2 1.3; do
 	tap_check "kernel RX, TLS $tls: mptls client <- nginx (OpenSSL records), byte-exact" client_from_nginx "$tls"
 	tap_check "kernel TX, TLS $tls: mptls server -> curl (OpenSSL records), byte-exact" curl_from_server "$tls"
+	tap_check "kernel RX, TLS $tls: mptls client <- openssl s_server, byte-exact" client_from_s_server "$tls"
+	tap_check "kernel TX, TLS $tls: mptls server -> openssl s_client, byte-exact" s_client_from_server "$tls"
 done
 tap_done
