@@ -10,6 +10,9 @@ kernel_meta_package() {
 	case "$1" in
 	6.1) echo linux-image-amd64 ;;
 	6.12) echo linux-image-6.12-amd64 ;;
+	# A debug series (6.12-debug) has no package: scripts/debug-kernel
+	# builds it from linux-source and pins its release as setup does.
+	*-debug) echo "kernel $1 is built here: run scripts/debug-kernel ${1%-debug} (make check-debug)" >&2; return 1 ;;
 	*) echo "unknown kernel series '$1' (supported: $SUPPORTED_KERNELS)" >&2; return 1 ;;
 	esac
 }
@@ -35,3 +38,13 @@ resolve_kernel_release() {
 }
 
 kernel_dir() { echo "$top/build/kernels/$1"; }
+
+# The tree an out-of-tree module builds against: the debug kernel's own build
+# tree (scripts/debug-kernel) when there is one, else Debian's headers.
+kernel_build_dir() {
+	if [ -f "$(kernel_dir "$1")/obj/Module.symvers" ]; then
+		echo "$(kernel_dir "$1")/obj"
+	else
+		echo "/usr/src/linux-headers-$1"
+	fi
+}
