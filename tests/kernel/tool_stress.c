@@ -951,11 +951,11 @@ static void open_pair(int a, int b, struct rng *r, bool guarded)
 		struct sock *x = &socks[k ? b : a];
 
 		pthread_mutex_init(&x->lk, NULL);
-		/* timeouts 0.2-3 s, or forever one time in four; workers change them */
+		/* timeouts 0.2-3 s, or forever one time in three; workers change them */
 		t = 0.2 + pick(r, 28) / 10.0;
 		struct timeval tv = { (long)t, (long)((t - (long)t) * 1e6) };
 
-		if (!pick(r, 4) && !guarded) {
+		if (!pick(r, 3) && !guarded) {
 			tv.tv_sec = tv.tv_usec = 0;
 			t = INF;
 		}
@@ -963,9 +963,9 @@ static void open_pair(int a, int b, struct rng *r, bool guarded)
 		setsockopt(x->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		x->snd_max = x->rcv_max = t;
 		{
-			static const int pct[] = { 0, 5, 30, 100 };
+			static const int pct[] = { 0, 0, 5, 30, 100 };
 
-			x->read_pct = pct[pick(r, 4)];
+			x->read_pct = pct[pick(r, 5)];
 		}
 	}
 }
@@ -1178,7 +1178,7 @@ int main(int argc, char **argv)
 		struct rng r = { seed };
 
 		while (now_s() < end) {
-			double left = end - now_s(), len = 2 + pick(&r, 120) / 10.0;
+			double left = end - now_s(), len = 2 + pick(&r, 80) / 10.0;
 
 			round_no++;
 			run_round(nthreads, npairs, len < left ? len : left > 1 ? left : 1);
