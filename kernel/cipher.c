@@ -275,19 +275,25 @@ static unsigned int build_aad(struct mptls_cipher_state *cs, const u8 *hdr,
 	return MPTLS_AAD_TLS12;
 }
 
+/* The AAD, then a record's payload over as many pages as it spans (buf.c). */
+#define MPTLS_SG_ENTRIES	(1 + DIV_ROUND_UP(MPTLS_MAX_PLAINTEXT + 256, PAGE_SIZE) + 1)
+
 /* Runs the AEAD in place over @payload (@len bytes in, tag after it). */
 static int run_aead(struct mptls_cipher_state *cs, bool encrypt, u8 *payload,
 		    unsigned int aad_len, unsigned int crypt_len,
 		    unsigned int payload_room)
 {
-	struct scatterlist sg[2];
+	struct scatterlist sg[MPTLS_SG_ENTRIES];
 	DECLARE_CRYPTO_WAIT(wait);
-	int err;
+	int err, n;
 
 	/* cs (and so aad) lives in the kmalloc'ed ctx: no stack in the sg list. */
-	sg_init_table(sg, 2);
+	sg_init_table(sg, MPTLS_SG_ENTRIES);
 	sg_set_buf(&sg[0], cs->aad, aad_len);
-	sg_set_buf(&sg[1], payload, payload_room);
+	n = mptls_buf_sg(&sg[1], MPTLS_SG_ENTRIES - 1, payload, payload_room);
+	if (WARN_ON_ONCE(n < 0))
+		return n;
+	sg_mark_end(&sg[n]);
 
 	aead_request_set_tfm(cs->req, cs->aead);
 	aead_request_set_callback(cs->req, CRYPTO_TFM_REQ_MAY_BACKLOG |

@@ -13,6 +13,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
+#include <linux/scatterlist.h>
 #include <linux/net.h>
 #include <linux/tls.h>
 #include <net/sock.h>
@@ -76,35 +77,45 @@ struct mptls_rx_rec {
 };
 
 struct mptls_tx {
-	struct mutex lock;		/* serialises senders; taken before the msk lock */
+	/*
+	 * Serialises everything that touches the record buffer.  Senders hold
+	 * it while they sleep in MPTCP's sendmsg; see tx.c for who may wait
+	 * for it and who only tries it.  Taken before the msk lock.
+	 */
+	struct mutex lock;
 	struct mptls_cipher_state cs;
 	u8 *buf;			/* one record: header | nonce | plaintext | tag;
-					 * allocated by the first send */
+					 * allocated by the first send (buf.c) */
 	/* Plaintext gathered for a record not sealed yet (MSG_MORE). */
 	unsigned int open_len;
 	u8 open_type;
-	/* Sealed bytes not yet accepted by MPTCP (non-blocking back-pressure). */
+	/* Sealed bytes MPTCP has not taken yet; read locklessly by poll. */
 	unsigned int pending_off, pending_len;
-	int err;			/* sticky: the sequence space ran out */
+	int err;			/* sticky: sequence space ran out, or MPTCP
+					 * refused our bytes for good */
 	bool zerocopy_ro;		/* TLS_TX_ZEROCOPY_RO, accepted for the API */
-	/*
-	 * Retries a stuck pending record.  MPTCP wakes writers itself and has no
-	 * write-space callback we could wrap, so this polls with backoff until
-	 * MPTCP takes the bytes, for applications that wait only for input.
-	 */
-	struct delayed_work push_work;
-	unsigned int push_backoff;	/* jiffies until the next retry */
-	bool fin_deferred;		/* SHUT_WR waits for the pending record */
+	/* Lockless flags, each paired with a barrier (tx.c). */
+	bool fin_deferred;		/* shutdown(SHUT_WR) waits for our last record */
+	bool sender_blocked;		/* a sender sleeps in MPTCP's sendmsg */
+	bool poll_waiting;		/* poll saw pending bytes; wake it when gone */
+	/* Pushes pending bytes when MPTCP wakes its queue with send space. */
+	struct wait_queue_entry wake;
+	struct work_struct push_work;
 };
 
 struct mptls_rx {
-	struct mutex lock;		/* serialises readers; taken before the msk lock */
+	/*
+	 * Serialises readers, who hold it while they sleep in MPTCP's
+	 * recvmsg; see rx.c.  Taken before the msk lock.
+	 */
+	struct mutex lock;
 	struct mptls_cipher_state cs;
 	/* The record being reassembled from the byte stream. */
 	struct mptls_rx_rec *asm_rec;
 	unsigned int asm_have;		/* bytes of it received */
 	unsigned int asm_len;		/* its full length, 0 until the header is in */
 	struct list_head ready;		/* opened records, oldest first */
+	unsigned int nr_queued;		/* buffers in ready and asm_rec */
 	u8 hdr[MPTLS_HEADER_SIZE];	/* the next record's header, read before
 					 * a buffer is taken for the record */
 	struct mptls_rx_rec *spare;	/* one buffer kept while records flow;
@@ -113,6 +124,7 @@ struct mptls_rx {
 	int stopped;			/* a framing error stopped the parser */
 	bool eof;			/* MPTCP reported the end of the stream */
 	bool no_pad;			/* TLS_RX_EXPECT_NO_PAD */
+	bool poll_contended;		/* poll found the lock held (lockless) */
 };
 
 /*
@@ -171,14 +183,21 @@ int mptls_seal(struct mptls_cipher_state *cs, u8 *rec, u8 type,
 int mptls_open(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
 	       u8 *type, unsigned int *data_off, unsigned int *plain_len);
 
+/* buf.c: record buffers */
+void *mptls_buf_alloc(size_t size);
+void mptls_buf_free(void *buf, size_t wipe_len);
+int mptls_buf_sg(struct scatterlist *sg, int nents, void *buf, unsigned int len);
+
 /* tx.c */
 void mptls_tx_setup(struct mptls_ctx *ctx);
-int mptls_tx_init(struct mptls_ctx *ctx);
+void mptls_tx_init(struct sock *sk, struct mptls_ctx *ctx);
 void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx);
-bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
+bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
-int mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx, int flags);
-bool mptls_tx_blocked(struct sock *sk, struct mptls_ctx *ctx);
+void mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx);
+bool mptls_tx_writable(struct sock *sk, struct mptls_ctx *ctx);
+int mptls_tx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
+			char __user *optval, int __user *optlen);
 void mptls_tx_free(struct mptls_ctx *ctx);
 void mptls_tx_release_idle(struct mptls_ctx *ctx);
 
@@ -186,8 +205,10 @@ void mptls_tx_release_idle(struct mptls_ctx *ctx);
 int mptls_rx_init(struct mptls_ctx *ctx);
 int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		  int flags, int *addr_len);
-bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx);
+bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx, __poll_t mptcp_mask);
 int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
+int mptls_rx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
+			char __user *optval, int __user *optlen);
 void mptls_rx_free(struct mptls_ctx *ctx);
 void mptls_rx_release_idle(struct mptls_ctx *ctx);
 
@@ -209,6 +230,7 @@ enum mptls_stat {
 	MPTLS_STAT_CTX,
 	MPTLS_STAT_CURR_CTX,
 	MPTLS_STAT_IDLE_BUF_FREE,
+	MPTLS_STAT_TX_CLOSE_DROP,
 	MPTLS_STAT_MAX
 };
 int mptls_proc_init(void);
@@ -224,6 +246,18 @@ static inline void mptls_report_error(struct sock *sk, int err)
 	/* paired with the smp_rmb() in sock_error() callers */
 	smp_wmb();
 	sk_error_report(sk);
+}
+
+/* Wakes whoever polls or waits on the socket, as sk_stream_write_space() does. */
+static inline void mptls_wake_pollers(struct sock *sk, __poll_t events)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, events);
+	rcu_read_unlock();
 }
 
 #endif

@@ -22,6 +22,7 @@ static const char *const mptls_stat_names[MPTLS_STAT_MAX] = {
 	[MPTLS_STAT_CTX]		= "TlsUlpAttached",
 	[MPTLS_STAT_CURR_CTX]		= "TlsCurrUlp",
 	[MPTLS_STAT_IDLE_BUF_FREE]	= "MptlsIdleBufFree",
+	[MPTLS_STAT_TX_CLOSE_DROP]	= "MptlsTxCloseDrop",
 };
 
 struct mptls_net {

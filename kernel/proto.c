@@ -18,8 +18,8 @@ static int mptls_disconnect(struct sock *sk, int flags)
 }
 
 /*
- * Close flushes what the application sent (blocking per SO_SNDTIMEO), then
- * puts the socket back to plain MPTCP before MPTCP closes it.
+ * Close hands what the application sent to MPTCP without waiting (tx.c),
+ * then puts the socket back to plain MPTCP before MPTCP closes it.
  */
 static void mptls_close(struct sock *sk, long timeout)
 {
@@ -34,6 +34,11 @@ static void mptls_close(struct sock *sk, long timeout)
 	module_put(THIS_MODULE);
 }
 
+/*
+ * Only looks: MPTCP's answer, narrowed by ours.  Nothing is pushed, pulled,
+ * decrypted or consumed (sk_err included), so any number of polls in a row
+ * give the same answer.
+ */
 static __poll_t mptls_poll(struct file *file, struct socket *sock,
 			   struct poll_table_struct *wait)
 {
@@ -42,12 +47,12 @@ static __poll_t mptls_poll(struct file *file, struct socket *sock,
 	__poll_t mask = ctx->sk_ops->poll(file, sock, wait);
 
 	if (READ_ONCE(ctx->rx_ready)) {
-		if (mptls_rx_readable(sk, ctx))
+		if (mptls_rx_readable(sk, ctx, mask))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		else
 			mask &= ~(EPOLLIN | EPOLLRDNORM);
 	}
-	if ((mask & EPOLLOUT) && mptls_tx_blocked(sk, ctx))
+	if ((mask & EPOLLOUT) && !mptls_tx_writable(sk, ctx))
 		mask &= ~(EPOLLOUT | EPOLLWRNORM);
 	return mask;
 }
@@ -59,11 +64,10 @@ static int mptls_shutdown(struct socket *sock, int how)
 
 	/*
 	 * how is SHUT_RD/SHUT_WR/SHUT_RDWR here (0, 1, 2).  MPTCP queues its
-	 * DATA_FIN behind what it already holds, not behind our pending record,
-	 * so that record must reach MPTCP first, even on a non-blocking socket.
+	 * DATA_FIN behind what it already holds, not behind our pending record;
+	 * when that record must wait, the push work sends the DATA_FIN later.
 	 */
-	if ((how == SHUT_WR || how == SHUT_RDWR) &&
-	    !mptls_tx_shutdown(sk, ctx, sock->file && (sock->file->f_flags & O_NONBLOCK)))
+	if ((how == SHUT_WR || how == SHUT_RDWR) && !mptls_tx_shutdown(sk, ctx))
 		return how == SHUT_RDWR ? ctx->sk_ops->shutdown(sock, SHUT_RD) : 0;
 	return ctx->sk_ops->shutdown(sock, how);
 }
@@ -102,7 +106,7 @@ static void mptls_splice_eof(struct socket *sock)
 {
 	struct mptls_ctx *ctx = mptls_get_ctx(sock->sk);
 
-	mptls_tx_flush(sock->sk, ctx, MSG_DONTWAIT);
+	mptls_tx_flush(sock->sk, ctx);
 }
 #endif
 
@@ -112,6 +116,9 @@ void mptls_build_tables(struct mptls_base *base)
 	struct proto_ops *ops = &base->tls_ops;
 
 	*p = *base->prot;
+	*ops = *base->ops;
+	mptls_methods_apply(p, ops);
+
 	p->setsockopt	= mptls_setsockopt;
 	p->getsockopt	= mptls_getsockopt;
 	p->sendmsg	= mptls_sendmsg;
@@ -119,7 +126,6 @@ void mptls_build_tables(struct mptls_base *base)
 	p->close	= mptls_close;
 	p->disconnect	= mptls_disconnect;
 
-	*ops = *base->ops;
 	ops->poll	 = mptls_poll;
 	ops->shutdown	 = mptls_shutdown;
 	ops->splice_read = mptls_splice_read;

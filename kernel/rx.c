@@ -15,7 +15,18 @@
  *   ready                     opened records, plaintext not yet read;
  *   err                       sticky: a record failed to open, the stream is
  *                             dead and every read says so (EBADMSG).
+ *   nr_queued                 records in ready and asm_rec: bounded by
+ *                             sk_rcvbuf, so a reader that only peeks stops
+ *                             pulling and MPTCP's window closes.
  * Plaintext of a record that fails to authenticate is wiped, never queued.
+ *
+ * Who waits for whom.  A reader sleeps inside MPTCP's recvmsg with rx.lock
+ * held.  Other readers take the lock interruptibly, and a non-blocking one
+ * that finds it held gets EAGAIN, as net/tls's tls_rx_reader_acquire();
+ * the idle work only tries it; poll tries it and, when it is held, says
+ * "not readable" and leaves a note (poll_contended) so that the reader
+ * wakes pollers as it lets go (rx_unlock()).  Poll never pulls a byte,
+ * never decrypts and never clears sk_err: it peeks at MPTCP's queue.
  */
 #include <linux/gfp.h>
 #include <linux/uio.h>
@@ -31,23 +42,60 @@ static struct mptls_rx_rec *rx_rec_get(struct mptls_rx *rx)
 {
 	struct mptls_rx_rec *rec = rx->spare;
 
-	if (rec) {
+	if (rec)
 		rx->spare = NULL;
-		return rec;
-	}
-	/* alloc_pages_exact: linear for the sg list, 20 KiB rather than 32. */
-	return alloc_pages_exact(rx_rec_size(rx), GFP_KERNEL);
+	else
+		rec = mptls_buf_alloc(rx_rec_size(rx));
+	if (rec)
+		rx->nr_queued++;
+	return rec;
+}
+
+static void rx_spare_free(struct mptls_rx *rx)
+{
+	/* wiped when it was put */
+	mptls_buf_free(rx->spare, 0);
+	rx->spare = NULL;
 }
 
 static void rx_rec_put(struct mptls_rx *rx, struct mptls_rx_rec *rec)
 {
 	/* Only plaintext and ciphertext of this record: wipe the used part. */
 	memzero_explicit(rec->buf, rec->data + rec->len);
+	rx->nr_queued--;
 	if (!rx->spare) {
 		rx->spare = rec;
 		return;
 	}
-	free_pages_exact(rec, rx_rec_size(rx));
+	mptls_buf_free(rec, 0);
+}
+
+/* A peeking reader holds records back: stop pulling at sk_rcvbuf. */
+static bool rx_queue_full(const struct sock *sk, const struct mptls_rx *rx)
+{
+	return !list_empty(&rx->ready) &&
+	       (size_t)rx->nr_queued * rx_rec_size(rx) >= READ_ONCE(sk->sk_rcvbuf);
+}
+
+static int rx_lock(struct sock *sk, struct mptls_rx *rx, bool nonblock)
+{
+	if (nonblock)
+		return mutex_trylock(&rx->lock) ? 0 : -EAGAIN;
+	if (mutex_lock_interruptible(&rx->lock))
+		return sock_intr_errno(READ_ONCE(sk->sk_rcvtimeo));
+	return 0;
+}
+
+/* Lets go of rx.lock, and wakes a poller that found it held. */
+static void rx_unlock(struct sock *sk, struct mptls_rx *rx)
+{
+	mutex_unlock(&rx->lock);
+	/* pairs with the barrier in mptls_rx_readable() */
+	smp_mb();
+	if (READ_ONCE(rx->poll_contended)) {
+		WRITE_ONCE(rx->poll_contended, false);
+		mptls_wake_pollers(sk, EPOLLIN | EPOLLRDNORM);
+	}
 }
 
 /* idle.c: the spare goes back once records stop coming. */
@@ -55,10 +103,10 @@ void mptls_rx_release_idle(struct mptls_ctx *ctx)
 {
 	struct mptls_rx *rx = &ctx->rx;
 
-	mutex_lock(&rx->lock);
+	if (!mutex_trylock(&rx->lock))
+		return;		/* a reader is at work: not idle */
 	if (rx->spare) {
-		free_pages_exact(rx->spare, rx_rec_size(rx));	/* wiped when put */
-		rx->spare = NULL;
+		rx_spare_free(rx);
 		mptls_stat_inc(ctx->sk, MPTLS_STAT_IDLE_BUF_FREE);
 	}
 	mutex_unlock(&rx->lock);
@@ -79,17 +127,11 @@ void mptls_rx_free(struct mptls_ctx *ctx)
 
 	list_for_each_entry_safe(rec, tmp, &rx->ready, list) {
 		list_del(&rec->list);
-		memzero_explicit(rec, size);
-		free_pages_exact(rec, size);
+		mptls_buf_free(rec, size);
 	}
-	if (rx->asm_rec) {
-		memzero_explicit(rx->asm_rec, size);
-		free_pages_exact(rx->asm_rec, size);
-	}
-	if (rx->spare)
-		free_pages_exact(rx->spare, size);	/* wiped when it was put */
+	mptls_buf_free(rx->asm_rec, size);
 	rx->asm_rec = NULL;
-	rx->spare = NULL;
+	rx_spare_free(rx);
 	mptls_cipher_free(&rx->cs);
 }
 
@@ -138,12 +180,14 @@ static int rx_fail(struct sock *sk, struct mptls_rx *rx, int err,
 }
 
 /*
- * The error a read returns.  A fatal error was also put in sk_err for poll;
- * consume it here, as net/tls does through sock_error().
+ * The error a read returns.  A fatal error was also put in sk_err, for poll;
+ * the read that reports it consumes it, as net/tls does through
+ * sock_error().  Any other error (EFAULT, ENOMEM, EAGAIN, a signal) leaves
+ * sk_err alone, so that a reset is never later read as a clean EOF.
  */
 static int rx_error_result(struct sock *sk, int err)
 {
-	if (err < 0 && err != -EAGAIN && err != -ERESTARTSYS && err != -EINTR)
+	if (err < 0 && READ_ONCE(sk->sk_err) == -err)
 		sock_error(sk);
 	return err;
 }
@@ -215,7 +259,23 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 	if (rx->stopped)
 		return rx_after_stop(sk, ctx, nonblock);
 
-	n = rx_fill(sk, ctx, rx->hdr, MPTLS_HEADER_SIZE, pull_flags);
+	if (!rx->asm_rec && rx_queue_full(sk, rx))
+		return -ENOBUFS;
+
+	if (!rx->asm_have && !nonblock) {
+		/*
+		 * About to wait for the next record: a reader that waits on a
+		 * quiet connection holds no buffer, whatever the idle work can
+		 * do meanwhile.
+		 */
+		n = rx_fill(sk, ctx, rx->hdr, MPTLS_HEADER_SIZE, MSG_DONTWAIT);
+		if (n == -EAGAIN) {
+			rx_spare_free(rx);
+			n = rx_fill(sk, ctx, rx->hdr, MPTLS_HEADER_SIZE, pull_flags);
+		}
+	} else {
+		n = rx_fill(sk, ctx, rx->hdr, MPTLS_HEADER_SIZE, pull_flags);
+	}
 	if (n <= 0)
 		return n;
 	if (!rx->asm_len) {
@@ -243,6 +303,11 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 		memzero_explicit(rec->buf, rx->asm_len);
 		return rx_fail(sk, rx, err, MPTLS_STAT_DECRYPT_ERROR, true);
 	}
+	if (!rec->type) {
+		/* TLS 1.2 has no content type 0; net/tls answers EBADMSG */
+		memzero_explicit(rec->buf, rx->asm_len);
+		return rx_fail(sk, rx, -EBADMSG, MPTLS_STAT_RX_BAD_RECORD, true);
+	}
 	rec->off = 0;
 	list_add_tail(&rec->list, &rx->ready);
 	rx->asm_rec = NULL;
@@ -269,8 +334,9 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		return -EINVAL;
 
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
-	if (mutex_lock_interruptible(&rx->lock))
-		return -ERESTARTSYS;
+	err = rx_lock(sk, rx, nonblock);
+	if (err)
+		return err;
 
 	while (copied < len) {
 		size_t chunk;
@@ -287,6 +353,8 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			err = rx_read_record(sk, ctx, nonblock || copied >= target);
 			if (err > 0)
 				continue;
+			if (err == -ENOBUFS)	/* a peek filled sk_rcvbuf */
+				err = copied ? 0 : -EAGAIN;
 			break;
 		}
 
@@ -327,29 +395,79 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 
 	if (rx->spare)
 		mptls_idle_touch(ctx);
-	mutex_unlock(&rx->lock);
+	rx_unlock(sk, rx);
 	if (copied)
 		return copied;
 	return rx_error_result(sk, err);
 }
 
 /*
- * For poll: readable means a read would return now: a queued record, a
- * complete record waiting in MPTCP (pulled and opened here, so poll and recv
- * agree), the end of the stream, or a dead stream.
+ * MPTCP's queue, looked at without taking anything from it: copies up to
+ * @len bytes to @to, or only counts them when @to is NULL.
  */
-bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx)
+static int rx_peek(struct sock *sk, struct mptls_ctx *ctx, u8 *to, size_t len)
+{
+	struct kvec iov = { .iov_base = to, .iov_len = len };
+	struct msghdr kmsg = {};
+	int addr_len = 0;
+
+	if (to)
+		iov_iter_kvec(&kmsg.msg_iter, ITER_DEST, &iov, 1, len);
+	else
+		iov_iter_discard(&kmsg.msg_iter, ITER_DEST, len);
+	return ctx->sk_proto->recvmsg(sk, &kmsg, len, MSG_PEEK | MSG_DONTWAIT,
+				      &addr_len);
+}
+
+/* Under rx.lock: is the rest of the record being reassembled in MPTCP? */
+static bool rx_record_waiting(struct sock *sk, struct mptls_ctx *ctx)
+{
+	struct mptls_rx *rx = &ctx->rx;
+	u8 hdr[MPTLS_HEADER_SIZE];
+	unsigned int have = rx->asm_have, len;
+	int n;
+
+	lockdep_assert_held(&rx->lock);
+	len = rx->asm_len;
+	if (!len) {
+		memcpy(hdr, rx->hdr, have);
+		n = rx_peek(sk, ctx, hdr + have, MPTLS_HEADER_SIZE - have);
+		if (n != MPTLS_HEADER_SIZE - have)
+			return n < 0 && n != -EAGAIN;	/* let a read report it */
+		if (mptls_record_parse_header(hdr, &rx->cs.limits, &len))
+			return true;			/* ditto */
+	}
+	n = rx_peek(sk, ctx, NULL, len - have);
+	return n == len - have || (n < 0 && n != -EAGAIN);
+}
+
+/*
+ * For poll: readable means a read would return now: a queued record, a
+ * whole record waiting in MPTCP, the end of the stream, or a dead stream.
+ * @mptcp_mask is what MPTCP's own poll said.
+ */
+bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx, __poll_t mptcp_mask)
 {
 	struct mptls_rx *rx = &ctx->rx;
 	bool readable;
 
-	if (!mutex_trylock(&rx->lock))
-		return true;	/* a reader is at work: let it find out */
-	if (list_empty(&rx->ready) && !rx->err && !rx->eof)
-		rx_read_record(sk, ctx, true);
-	readable = !list_empty(&rx->ready) || rx->err || rx->eof ||
-		   (rx->stopped && (READ_ONCE(sk->sk_err) ||
-				    (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)));
+	if (!list_empty_careful(&rx->ready) || READ_ONCE(rx->err) || READ_ONCE(rx->eof))
+		return true;
+	if (READ_ONCE(rx->stopped))
+		return READ_ONCE(sk->sk_err) || (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+	if (!(mptcp_mask & EPOLLIN))
+		return false;
+	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		return true;	/* EOF, or a record cut short: a read says which */
+
+	if (!mutex_trylock(&rx->lock)) {
+		/* a reader is at work; it wakes us as it lets go */
+		WRITE_ONCE(rx->poll_contended, true);
+		smp_mb();
+		if (!mutex_trylock(&rx->lock))
+			return false;
+	}
+	readable = !list_empty(&rx->ready) || rx_record_waiting(sk, ctx);
 	mutex_unlock(&rx->lock);
 	return readable;
 }
@@ -364,8 +482,9 @@ int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 	struct mptls_rx_rec *rec;
 	int ret;
 
-	if (mutex_lock_interruptible(&rx->lock))
-		return -ERESTARTSYS;
+	ret = rx_lock(sk, rx, nonblock);
+	if (ret)
+		return ret;
 	ret = 1;
 	while (list_empty(&rx->ready) && ret > 0)
 		ret = rx_read_record(sk, ctx, nonblock);
@@ -373,6 +492,21 @@ int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 		rec = list_first_entry(&rx->ready, struct mptls_rx_rec, list);
 		ret = rec->type;
 	}
-	mutex_unlock(&rx->lock);
+	rx_unlock(sk, rx);
 	return ret > 0 ? ret : rx_error_result(sk, ret);
+}
+
+/* getsockopt(TLS_RX): interruptible, as readers are. */
+int mptls_rx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
+			char __user *optval, int __user *optlen)
+{
+	struct mptls_rx *rx = &ctx->rx;
+	int err;
+
+	err = rx_lock(sk, rx, false);
+	if (err)
+		return err;
+	err = mptls_cipher_getsockopt(&rx->cs, optval, optlen);
+	rx_unlock(sk, rx);
+	return err;
 }

@@ -104,7 +104,9 @@ static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 		return -EINVAL;
 	}
 
-	mutex_lock(dir_lock);
+	/* interruptible: a reader or sender may sleep in MPTCP holding it */
+	if (mutex_lock_interruptible(dir_lock))
+		return -ERESTARTSYS;
 	lock_sock(sk);
 	if (*ready) {
 		/* No rekey on these kernels' kTLS either; count the refusal. */
@@ -115,11 +117,8 @@ static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 	err = mptls_cipher_init(cs, optval, optlen, other);
 	if (err)
 		goto refused;
-	err = tx ? mptls_tx_init(ctx) : 0;
-	if (err) {
-		mptls_cipher_free(cs);
-		goto refused;
-	}
+	if (tx)
+		mptls_tx_init(sk, ctx);
 	WRITE_ONCE(*ready, true);
 	mptls_stat_inc(sk, tx ? MPTLS_STAT_TX : MPTLS_STAT_RX);
 	mptls_stat_inc(sk, tx ? MPTLS_STAT_CURR_TX : MPTLS_STAT_CURR_RX);
@@ -173,14 +172,16 @@ int mptls_setsockopt(struct sock *sk, int level, int optname,
 #ifdef TLS_TX_ZEROCOPY_RO
 	case TLS_TX_ZEROCOPY_RO:
 		/* Accepted for the API; we always copy, so it changes nothing. */
-		mutex_lock(&ctx->tx.lock);
+		if (mutex_lock_interruptible(&ctx->tx.lock))
+			return -ERESTARTSYS;
 		err = set_u32_flag(optval, optlen, true, &ctx->tx.zerocopy_ro);
 		mutex_unlock(&ctx->tx.lock);
 		return err;
 #endif
 #ifdef TLS_RX_EXPECT_NO_PAD
 	case TLS_RX_EXPECT_NO_PAD:
-		mutex_lock(&ctx->rx.lock);
+		if (mutex_lock_interruptible(&ctx->rx.lock))
+			return -ERESTARTSYS;
 		err = no_pad_applies(ctx) ?
 		      set_u32_flag(optval, optlen, false, &ctx->rx.no_pad) : -EINVAL;
 		mutex_unlock(&ctx->rx.lock);
@@ -231,22 +232,17 @@ int mptls_getsockopt(struct sock *sk, int level, int optname,
 
 	switch (optname) {
 	case TLS_TX:
-		mutex_lock(&ctx->tx.lock);
-		err = mptls_cipher_getsockopt(&ctx->tx.cs, optval, optlen);
-		mutex_unlock(&ctx->tx.lock);
-		return err;
+		return mptls_tx_getsockopt(sk, ctx, optval, optlen);
 	case TLS_RX:
-		mutex_lock(&ctx->rx.lock);
-		err = mptls_cipher_getsockopt(&ctx->rx.cs, optval, optlen);
-		mutex_unlock(&ctx->rx.lock);
-		return err;
+		return mptls_rx_getsockopt(sk, ctx, optval, optlen);
 #ifdef TLS_TX_ZEROCOPY_RO
 	case TLS_TX_ZEROCOPY_RO:
 		return get_flag(READ_ONCE(ctx->tx.zerocopy_ro), optval, optlen);
 #endif
 #ifdef TLS_RX_EXPECT_NO_PAD
 	case TLS_RX_EXPECT_NO_PAD:
-		mutex_lock(&ctx->rx.lock);
+		if (mutex_lock_interruptible(&ctx->rx.lock))
+			return -ERESTARTSYS;
 		err = no_pad_applies(ctx) ? get_flag(ctx->rx.no_pad, optval, optlen) : -EINVAL;
 		mutex_unlock(&ctx->rx.lock);
 		return err;

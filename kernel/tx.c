@@ -6,16 +6,29 @@
  *
  * State, all under tx.lock:
  *   open_len     plaintext of a record still open (MSG_MORE), not sealed;
- *   pending_*    a sealed record MPTCP has not fully taken yet (non-blocking
- *                back-pressure).  It is pushed before anything else, by the
- *                next send, by poll, by shutdown and by close.
+ *   pending_*    a sealed record MPTCP has not fully taken yet (send space
+ *                ran out, or a signal interrupted the sender).  It goes
+ *                before anything else.
  * One buffer serves both: a record is sealed in place and must be fully
  * pushed before the next one is opened.  It comes with the first send and
  * goes back when the connection is quiet (idle.c).
+ *
+ * Who waits for whom.  A sender sleeps inside MPTCP's sendmsg, waiting for
+ * send space, with tx.lock held.  Nobody else may wait behind it:
+ *   - senders take the lock interruptibly; a non-blocking one that finds it
+ *     held gets EAGAIN (tx_lock());
+ *   - the push work only tries the lock: whoever holds it hands pending
+ *     bytes back to the work when it lets go (tx_unlock());
+ *   - shutdown never waits for a blocked sender: it shuts MPTCP down under
+ *     it, and the sender wakes with EPIPE, as on TCP (mptls_tx_shutdown());
+ *   - poll reads pending_len and never takes the lock.
+ * Progress comes from MPTCP's wait queue: it wakes it with EPOLLOUT when send
+ * space frees, and our entry there (tx_wake) queues the push work while a
+ * sealed record waits.  A stalled peer costs nothing.
  */
 #include <linux/highmem.h>
 #include <linux/uio.h>
-#include <linux/gfp.h>
+#include <linux/sched/signal.h>
 
 #include "mptls.h"
 
@@ -34,44 +47,37 @@ static unsigned int tx_buf_size(const struct mptls_tx *tx)
 	return mptls_record_max_len(&tx->cs.limits);
 }
 
-#define MPTLS_PUSH_RETRY_MIN	1		/* jiffies */
-#define MPTLS_PUSH_RETRY_MAX	(HZ / 5)
-/* close() waits this long at most for MPTCP to take what was sent. */
-#define MPTLS_CLOSE_FLUSH_TIMEO	(10 * HZ)
-
 static void tx_push_work(struct work_struct *work);
+static int tx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
+		   void *key);
 
 /* At attach: the parts that must exist before TLS_TX is set. */
 void mptls_tx_setup(struct mptls_ctx *ctx)
 {
 	mutex_init(&ctx->tx.lock);
-	INIT_DELAYED_WORK(&ctx->tx.push_work, tx_push_work);
+	INIT_WORK(&ctx->tx.push_work, tx_push_work);
+	init_waitqueue_func_entry(&ctx->tx.wake, tx_wake);
 }
 
-int mptls_tx_init(struct mptls_ctx *ctx)
+/* TLS_TX, under the msk lock: listen for send space from now on. */
+void mptls_tx_init(struct sock *sk, struct mptls_ctx *ctx)
 {
-	return 0;	/* the record buffer comes with the first send */
+	sock_owned_by_me(sk);
+	add_wait_queue(sk_sleep(sk), &ctx->tx.wake);
 }
 
-/*
- * The record buffer, allocated on first use so that a connection that has
- * keys but sends nothing holds only its context.  alloc_pages_exact: linear
- * memory for the sg list, 20 KiB rather than kmalloc's 32.
- */
+/* The record buffer, allocated on first use (buf.c). */
 static int tx_get_buf(struct mptls_tx *tx)
 {
 	if (!tx->buf)
-		tx->buf = alloc_pages_exact(tx_buf_size(tx), GFP_KERNEL);
+		tx->buf = mptls_buf_alloc(tx_buf_size(tx));
 	return tx->buf ? 0 : -ENOMEM;
 }
 
 /* Wiped whole: it may hold plaintext of an open or a short last record. */
 static void tx_put_buf(struct mptls_tx *tx)
 {
-	if (!tx->buf)
-		return;
-	memzero_explicit(tx->buf, tx_buf_size(tx));
-	free_pages_exact(tx->buf, tx_buf_size(tx));
+	mptls_buf_free(tx->buf, tx_buf_size(tx));
 	tx->buf = NULL;
 }
 
@@ -86,7 +92,8 @@ void mptls_tx_release_idle(struct mptls_ctx *ctx)
 {
 	struct mptls_tx *tx = &ctx->tx;
 
-	mutex_lock(&tx->lock);
+	if (!mutex_trylock(&tx->lock))
+		return;		/* a sender is at work: not idle */
 	if (tx->buf && !tx->open_len && !tx->pending_len) {
 		tx_put_buf(tx);
 		mptls_stat_inc(ctx->sk, MPTLS_STAT_IDLE_BUF_FREE);
@@ -94,19 +101,85 @@ void mptls_tx_release_idle(struct mptls_ctx *ctx)
 	mutex_unlock(&tx->lock);
 }
 
-static void tx_schedule_push(struct mptls_ctx *ctx)
+static int tx_lock(struct sock *sk, struct mptls_tx *tx, bool nonblock)
 {
-	struct mptls_tx *tx = &ctx->tx;
-
-	tx->push_backoff = clamp(tx->push_backoff * 2, MPTLS_PUSH_RETRY_MIN,
-				 MPTLS_PUSH_RETRY_MAX);
-	mod_delayed_work(system_wq, &tx->push_work, tx->push_backoff);
+	if (nonblock)
+		return mutex_trylock(&tx->lock) ? 0 : -EAGAIN;
+	if (mutex_lock_interruptible(&tx->lock))
+		return sock_intr_errno(READ_ONCE(sk->sk_sndtimeo));
+	return 0;
 }
 
-/* Hands the sealed bytes to MPTCP.  0 once all are taken, else -errno. */
-static int tx_push_pending(struct sock *sk, struct mptls_ctx *ctx, int flags)
+/* Is there work for tx_push_work()?  Caller holds tx.lock. */
+static bool tx_work_left(const struct mptls_tx *tx)
+{
+	return tx->pending_len || (tx->fin_deferred && !tx->err);
+}
+
+/*
+ * Every holder but the push work lets go here: what it leaves pending (send
+ * space ran out, a signal, a push work that missed the lock meanwhile) goes
+ * to the work, which tries once and then waits for MPTCP's wake-up.
+ */
+static void tx_unlock(struct mptls_tx *tx)
+{
+	bool handoff = tx_work_left(tx);
+
+	mutex_unlock(&tx->lock);
+	if (handoff)
+		queue_work(system_wq, &tx->push_work);
+}
+
+/* MPTCP's wait queue, woken under its lock: only queue the work here. */
+static int tx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
+		   void *key)
+{
+	struct mptls_tx *tx = container_of(wait, struct mptls_tx, wake);
+	__poll_t events = key_to_poll(key);
+
+	if ((!events || (events & EPOLLOUT)) && READ_ONCE(tx->pending_len))
+		queue_work(system_wq, &tx->push_work);
+	return 0;
+}
+
+/*
+ * The stream cannot carry our records any more (MPTCP refused them for good:
+ * shut down, reset).  What was sealed is dropped; later sends fail with @err.
+ */
+static void tx_abort(struct mptls_ctx *ctx, int err)
 {
 	struct mptls_tx *tx = &ctx->tx;
+
+	tx->err = err;
+	tx->pending_off = 0;
+	WRITE_ONCE(tx->pending_len, 0);
+	tx->open_len = 0;
+}
+
+/* A poller saw the socket not writable because of pending; tell it. */
+static void tx_pending_done(struct sock *sk, struct mptls_tx *tx)
+{
+	/* pairs with the barrier in mptls_tx_writable() */
+	smp_mb();
+	if (READ_ONCE(tx->poll_waiting)) {
+		WRITE_ONCE(tx->poll_waiting, false);
+		mptls_wake_pollers(sk, EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+	}
+}
+
+/*
+ * Hands the sealed bytes to MPTCP.  0 once all are taken, else -errno:
+ * -EAGAIN (no send space; MPTCP wakes us when there is), -EINTR/-ERESTARTSYS
+ * (a signal; the bytes stay pending), anything else aborts the stream.
+ *
+ * A blocking sender marks itself as sleeping in MPTCP (sender_blocked), so
+ * that shutdown knows not to wait for it, and stops blocking once shutdown
+ * was asked for (fin_deferred).  The barriers pair with mptls_tx_shutdown().
+ */
+static int tx_push(struct sock *sk, struct mptls_ctx *ctx, int flags)
+{
+	struct mptls_tx *tx = &ctx->tx;
+	int sent = 0;
 
 	lockdep_assert_held(&tx->lock);
 	while (tx->pending_len) {
@@ -117,39 +190,35 @@ static int tx_push_pending(struct sock *sk, struct mptls_ctx *ctx, int flags)
 		struct msghdr kmsg = {
 			.msg_flags = flags & (MSG_DONTWAIT | MSG_NOSIGNAL),
 		};
-		int sent;
+		bool may_block = !(kmsg.msg_flags & MSG_DONTWAIT);
 
+		if (may_block) {
+			WRITE_ONCE(tx->sender_blocked, true);
+			smp_mb();
+			if (READ_ONCE(tx->fin_deferred))
+				kmsg.msg_flags |= MSG_DONTWAIT;
+		}
 		iov_iter_kvec(&kmsg.msg_iter, ITER_SOURCE, &iov, 1, iov.iov_len);
 		sent = ctx->sk_proto->sendmsg(sk, &kmsg, iov.iov_len);
-		if (sent == -EAGAIN || !sent) {
-			tx_schedule_push(ctx);
-			return -EAGAIN;
-		}
-		if (sent < 0)
-			return sent;
+		if (may_block)
+			WRITE_ONCE(tx->sender_blocked, false);
+		if (sent <= 0)
+			break;
 		tx->pending_off += sent;
-		tx->pending_len -= sent;
+		WRITE_ONCE(tx->pending_len, tx->pending_len - sent);
 	}
-	tx->pending_off = 0;
-	tx->push_backoff = 0;
-	return 0;
-}
-
-static void tx_push_work(struct work_struct *work)
-{
-	struct mptls_tx *tx = container_of(to_delayed_work(work), struct mptls_tx,
-					   push_work);
-	struct mptls_ctx *ctx = container_of(tx, struct mptls_ctx, tx);
-
-	mutex_lock(&tx->lock);
-	if (tx->pending_len)
-		tx_push_pending(ctx->sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (!tx->pending_len && tx->fin_deferred && ctx->sk->sk_socket) {
-		/* the shutdown(SHUT_WR) the application asked for */
-		tx->fin_deferred = false;
-		ctx->sk_ops->shutdown(ctx->sk->sk_socket, SHUT_WR);
+	if (!tx->pending_len) {
+		tx->pending_off = 0;
+		tx_pending_done(sk, tx);
+		return 0;
 	}
-	mutex_unlock(&tx->lock);
+	if (!sent)
+		sent = -EAGAIN;
+	if (sent != -EAGAIN && sent != -EINTR && sent != -ERESTARTSYS) {
+		tx_abort(ctx, sent);
+		tx_pending_done(sk, tx);
+	}
+	return sent;
 }
 
 /* Seals the open record and pushes it. */
@@ -171,8 +240,45 @@ static int tx_close_record(struct sock *sk, struct mptls_ctx *ctx, int flags)
 		return err;
 	}
 	tx->pending_off = 0;
-	tx->pending_len = rec_len;
-	return tx_push_pending(sk, ctx, flags);
+	WRITE_ONCE(tx->pending_len, rec_len);
+	return tx_push(sk, ctx, flags);
+}
+
+/* Seals whatever is open and pushes everything, without blocking. */
+static int tx_flush_nonblock(struct sock *sk, struct mptls_ctx *ctx)
+{
+	struct mptls_tx *tx = &ctx->tx;
+	int err;
+
+	err = tx->err ?: tx_push(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (!err && tx->open_len)
+		err = tx_close_record(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return err;
+}
+
+/*
+ * Pushes what waits, and finishes a shutdown(SHUT_WR) that had to wait for
+ * it: MPTCP's DATA_FIN goes after our last record, never before it.
+ */
+static void tx_push_work(struct work_struct *work)
+{
+	struct mptls_tx *tx = container_of(work, struct mptls_tx, push_work);
+	struct mptls_ctx *ctx = container_of(tx, struct mptls_ctx, tx);
+	struct sock *sk = ctx->sk;
+
+	if (!mutex_trylock(&tx->lock))
+		return;		/* its holder calls us again from tx_unlock() */
+	if (tx->fin_deferred) {
+		if (!tx_flush_nonblock(sk, ctx) || tx->err) {
+			tx->fin_deferred = false;
+			/* close cancels this work before the socket goes */
+			ctx->sk_ops->shutdown(sk->sk_socket, SHUT_WR);
+		}
+	} else {
+		tx_push(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	/* not tx_unlock(): what is left waits for MPTCP's wake-up */
+	mutex_unlock(&tx->lock);
 }
 
 /* Reads a TLS_SET_RECORD_TYPE cmsg, as net/tls tls_process_cmsg() does. */
@@ -197,6 +303,27 @@ static int tx_record_type(struct msghdr *msg, u8 *type)
 	return 0;
 }
 
+/*
+ * Can this stream take a new record?  Checked before anything is sealed, so
+ * that a send after a reset or shutdown spends no sequence number.  sk_err
+ * is left for the read that reports it and for poll, as net/tls does.
+ */
+static int tx_stream_error(struct sock *sk, struct mptls_tx *tx, int flags)
+{
+	int err = READ_ONCE(sk->sk_err);
+
+	if (err)
+		return -err;
+	if (tx->err && tx->err != -EPIPE)
+		return tx->err;
+	if (tx->err || tx->fin_deferred || (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)) {
+		if (!(flags & MSG_NOSIGNAL))
+			send_sig(SIGPIPE, current, 0);
+		return -EPIPE;
+	}
+	return 0;
+}
+
 int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct mptls_ctx *ctx = mptls_get_ctx(sk);
@@ -213,8 +340,9 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	if (flags & ~MPTLS_TX_FLAGS)
 		return -EOPNOTSUPP;
 
-	mutex_lock(&tx->lock);
-	err = 0;
+	err = tx_lock(sk, tx, flags & MSG_DONTWAIT);
+	if (err)
+		return err;
 	if (msg->msg_controllen)
 		err = tx_record_type(msg, &type);
 	else
@@ -226,14 +354,7 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	eor = !(flags & (MSG_MORE | MSG_SENDPAGE_NOTLAST)) || (flags & MSG_EOR) ||
 	      type != MPTLS_TYPE_APP_DATA;
 
-	if (tx->fin_deferred) {
-		/* as MPTCP after shutdown(SHUT_WR) */
-		err = -EPIPE;
-		if (!(flags & MSG_NOSIGNAL))
-			send_sig(SIGPIPE, current, 0);
-		goto out;
-	}
-	err = tx->err ?: tx_get_buf(tx) ?: tx_push_pending(sk, ctx, flags);
+	err = tx_stream_error(sk, tx, flags) ?: tx_get_buf(tx) ?: tx_push(sk, ctx, flags);
 	if (err)
 		goto out;
 	if (tx->open_len && tx->open_type != type) {
@@ -268,108 +389,136 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		err = tx_close_record(sk, ctx, flags);
 		if (err || last)
 			break;
+		/* Shut down or reset meanwhile: seal nothing more. */
+		err = tx_stream_error(sk, tx, flags | MSG_NOSIGNAL);
+		if (err)
+			break;
 	}
 out:
 	if (tx->buf)
 		mptls_idle_touch(ctx);
-	mutex_unlock(&tx->lock);
+	tx_unlock(tx);
 	return copied ? copied : err;
 }
 
-/*
- * Seals whatever is open and pushes everything: shutdown, close, splice_eof.
- * Blocks per the socket's send timeout unless @flags has MSG_DONTWAIT.
- */
-int mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx, int flags)
+/* The end of a sendfile/splice: seal a record that MSG_MORE left open. */
+void mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx)
 {
 	struct mptls_tx *tx = &ctx->tx;
-	int err;
 
-	if (!READ_ONCE(ctx->tx_ready))
-		return 0;
-	mutex_lock(&tx->lock);
-	err = tx_push_pending(sk, ctx, flags | MSG_NOSIGNAL);
-	if (!err && tx->open_len)
-		err = tx_close_record(sk, ctx, flags | MSG_NOSIGNAL);
-	mutex_unlock(&tx->lock);
-	return err;
+	if (!READ_ONCE(ctx->tx_ready) || tx_lock(sk, tx, false))
+		return;
+	tx_flush_nonblock(sk, ctx);
+	tx_unlock(tx);
 }
 
 /*
- * Gives MPTCP everything sealed or open, blocking even on a non-blocking
- * socket, for at most the socket's send timeout and never more than
- * MPTLS_CLOSE_FLUSH_TIMEO.  Used before MPTCP sends its DATA_FIN (shutdown)
- * or tears the connection down (close): after that, bytes still here would
- * be lost, and the peer would see a stream cut short.  (An application that
- * closes does not expect to hang on a peer that stopped reading; TCP's close
- * does not either, hence the bound.)
+ * shutdown(SHUT_WR).  Returns true when MPTCP may send its DATA_FIN now.
+ * Never waits for send space, and never for a sender that waits for it:
+ *  - lock free: seal what is open, push without blocking; if MPTCP cannot
+ *    take it all yet, the DATA_FIN is deferred to the push work, which
+ *    sends it behind our last record (as TCP queues its FIN behind data);
+ *  - a sender sleeps in MPTCP's sendmsg: shut MPTCP down now; the sender
+ *    wakes with EPIPE, as on TCP.  The record it was pushing is cut short,
+ *    as TCP + tls.ko cuts it;
+ *  - someone else holds the lock briefly (a sender still copying, the
+ *    works, a sockopt): defer to the push work, which tx_unlock() queues.
+ * The barriers pair with tx_push(): either the sender sees fin_deferred
+ * and does not block, or we see it blocked.
  */
-static void tx_flush_before_fin(struct sock *sk, struct mptls_ctx *ctx)
-{
-	long saved_timeo = sk->sk_sndtimeo;
-
-	WRITE_ONCE(sk->sk_sndtimeo, min_t(long, saved_timeo, MPTLS_CLOSE_FLUSH_TIMEO));
-	mptls_tx_flush(sk, ctx, 0);
-	WRITE_ONCE(sk->sk_sndtimeo, saved_timeo);
-}
-
-/*
- * shutdown(SHUT_WR).  Returns true when MPTCP may send its DATA_FIN now.  A
- * blocking socket waits for the flush (bounded, as close).  A non-blocking
- * one must not block, so when MPTCP cannot take the last record yet the
- * DATA_FIN is deferred: the retry work pushes the record, then shuts MPTCP's
- * side down, the way TCP queues a FIN behind its data.
- */
-bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
+bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx)
 {
 	struct mptls_tx *tx = &ctx->tx;
 	bool now;
 
 	if (!READ_ONCE(ctx->tx_ready))
 		return true;
-	if (!nonblock) {
-		tx_flush_before_fin(sk, ctx);
-		return true;
+	if (!mutex_trylock(&tx->lock)) {
+		WRITE_ONCE(tx->fin_deferred, true);
+		smp_mb();
+		if (READ_ONCE(tx->sender_blocked))
+			return true;
+		if (!mutex_trylock(&tx->lock))
+			return false;
 	}
-	mutex_lock(&tx->lock);
-	if (!tx_push_pending(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL) && tx->open_len)
-		tx_close_record(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
+	tx_flush_nonblock(sk, ctx);
 	now = !tx->pending_len;
-	if (!now) {
-		tx->fin_deferred = true;
-		tx_schedule_push(ctx);
-	}
-	mutex_unlock(&tx->lock);
+	WRITE_ONCE(tx->fin_deferred, !now);
+	tx_unlock(tx);
 	return now;
 }
 
-/* Close: stop the retry work, then flush as for shutdown. */
+/*
+ * close(): no sender is left (close runs after the last file reference), so
+ * only the works could race; they are stopped first.  Close never waits:
+ *  - SO_LINGER {1, 0} asks for an abortive close: nothing is flushed;
+ *  - otherwise what is open is sealed and everything goes to MPTCP, which
+ *    sends it in the background as TCP does after close.  If MPTCP's send
+ *    queue is full, it is given room for exactly our last record: waiting
+ *    here would make process exit pay for every stalled peer in turn, and
+ *    dropping it would cut a stream that send() reported as sent.
+ */
 void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx)
 {
+	struct mptls_tx *tx = &ctx->tx;
+	int boost, sndbuf, err;
+
 	if (!READ_ONCE(ctx->tx_ready))
 		return;
-	cancel_delayed_work_sync(&ctx->tx.push_work);
-	tx_flush_before_fin(sk, ctx);
-	/* the flush may have armed the retry again; the socket is going away */
-	cancel_delayed_work_sync(&ctx->tx.push_work);
+	remove_wait_queue(sk_sleep(sk), &tx->wake);
+	cancel_work_sync(&tx->push_work);
+
+	mutex_lock(&tx->lock);
+	if (sock_flag(sk, SOCK_LINGER) && !READ_ONCE(sk->sk_lingertime))
+		goto out;
+	err = tx_flush_nonblock(sk, ctx);
+	if (err != -EAGAIN)
+		goto out;
+
+	boost = tx->pending_len + (tx->open_len ? tx_buf_size(tx) : 0) + PAGE_SIZE;
+	lock_sock(sk);
+	sndbuf = READ_ONCE(sk->sk_sndbuf) + boost;
+	WRITE_ONCE(sk->sk_sndbuf, sndbuf);
+	release_sock(sk);
+	err = tx_flush_nonblock(sk, ctx);
+	lock_sock(sk);
+	/* unless MPTCP set its own size meanwhile (subflow send buffers) */
+	if (READ_ONCE(sk->sk_sndbuf) == sndbuf)
+		WRITE_ONCE(sk->sk_sndbuf, sndbuf - boost);
+	release_sock(sk);
+	if (err)
+		mptls_stat_inc(sk, MPTLS_STAT_TX_CLOSE_DROP);
+out:
+	mutex_unlock(&tx->lock);
 }
 
 /*
- * For poll: tries once more to push a sealed record without blocking, and
- * says whether one is still stuck (then the socket is not writable for us).
+ * For poll: not writable while a sealed record waits for MPTCP.  Never
+ * pushes and never takes the lock; the barrier pairs with tx_pending_done(),
+ * so a poller that saw pending bytes is woken once they are gone.
  */
-bool mptls_tx_blocked(struct sock *sk, struct mptls_ctx *ctx)
+bool mptls_tx_writable(struct sock *sk, struct mptls_ctx *ctx)
 {
 	struct mptls_tx *tx = &ctx->tx;
-	bool blocked;
 
-	if (!READ_ONCE(ctx->tx_ready))
-		return false;
-	if (!mutex_trylock(&tx->lock))
-		return true;	/* a sender is at work; it will wake us */
-	if (tx->pending_len)
-		tx_push_pending(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
-	blocked = tx->pending_len || tx->err;
-	mutex_unlock(&tx->lock);
-	return blocked;
+	if (!READ_ONCE(ctx->tx_ready) || !READ_ONCE(tx->pending_len))
+		return true;
+	WRITE_ONCE(tx->poll_waiting, true);
+	smp_mb();
+	return !READ_ONCE(tx->pending_len);
+}
+
+/* getsockopt(TLS_TX): interruptible, as senders are. */
+int mptls_tx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
+			char __user *optval, int __user *optlen)
+{
+	struct mptls_tx *tx = &ctx->tx;
+	int err;
+
+	err = tx_lock(sk, tx, false);
+	if (err)
+		return err;
+	err = mptls_cipher_getsockopt(&tx->cs, optval, optlen);
+	tx_unlock(tx);
+	return err;
 }
