@@ -26,8 +26,8 @@
 #include "mptls.h"
 #include "main.h"
 
-static struct mptls_base mptls_bases[2];	/* IPv4, IPv6 (if available) */
-static int mptls_nr_bases;
+struct mptls_base mptls_bases[2];
+int mptls_nr_bases;
 
 static atomic_t mptls_hook_calls = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(mptls_hook_drained);
@@ -89,11 +89,20 @@ static int mptls_hook_setsockopt(struct sock *sk, int level, int optname,
 	return ret;
 }
 
-/* Finds MPTCP's proto and proto_ops for @family through a socket of ours. */
+/*
+ * Finds MPTCP's proto and proto_ops for @family through a socket of ours,
+ * and plain TCP's proto_ops the same way, then checks that we can wrap them.
+ */
 static int mptls_find_base(int family, struct mptls_base *base)
 {
 	struct socket *sock;
 	int err;
+
+	err = sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (err)
+		return err;
+	base->tcp_ops = sock->ops;
+	sock_release(sock);
 
 	err = sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_MPTCP, &sock);
 	if (err)
@@ -101,7 +110,7 @@ static int mptls_find_base(int family, struct mptls_base *base)
 	base->prot = READ_ONCE(sock->sk->sk_prot);
 	base->ops = sock->ops;
 	sock_release(sock);
-	return 0;
+	return mptls_methods_check(base);
 }
 
 static void mptls_hook_install(struct mptls_base *base)
@@ -130,6 +139,8 @@ static int __init mptls_init(void)
 	int err, i;
 
 	err = mptls_find_base(AF_INET, &mptls_bases[0]);
+	if (err == -EOPNOTSUPP)
+		return err;	/* methods.c said why */
 	if (err) {
 		pr_err("MPTCP is not available (%d): is CONFIG_MPTCP on and net.mptcp.enabled=1?\n",
 		       err);
@@ -137,7 +148,10 @@ static int __init mptls_init(void)
 	}
 	mptls_nr_bases = 1;
 	/* IPv6 may be disabled at boot (ipv6.disable=1): then IPv4 only. */
-	if (!mptls_find_base(AF_INET6, &mptls_bases[1]))
+	err = mptls_find_base(AF_INET6, &mptls_bases[1]);
+	if (err == -EOPNOTSUPP)
+		return err;
+	if (!err)
 		mptls_nr_bases = 2;
 
 	err = mptls_proc_init();
@@ -146,12 +160,14 @@ static int __init mptls_init(void)
 
 	for (i = 0; i < mptls_nr_bases; i++)
 		mptls_hook_install(&mptls_bases[i]);
+	mptls_methods_debugfs_init();
 	pr_info("kTLS for MPTCP ready (IPv4%s)\n", mptls_nr_bases == 2 ? ", IPv6" : "");
 	return 0;
 }
 
 static void __exit mptls_exit(void)
 {
+	mptls_methods_debugfs_exit();
 	mptls_hook_remove();
 	mptls_proc_exit();
 }
