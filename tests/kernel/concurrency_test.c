@@ -899,7 +899,7 @@ static void shut_wr_sends(int proto, const struct kt_variant *v, bool strict)
 	int flags[2] = { MSG_NOSIGNAL, 0 }, err[2], pipes[2], i;
 	char buf[64];
 	struct kt_pair p;
-	ssize_t n[2];
+	ssize_t n[2], eof;
 
 	sigemptyset(&sa.sa_mask);
 	ASSERT_OK(sigaction(SIGPIPE, &sa, NULL));
@@ -920,9 +920,9 @@ static void shut_wr_sends(int proto, const struct kt_variant *v, bool strict)
 	kt_recv_exact(p.server, buf, 5);
 	ASSERT_TRUE(!memcmp(buf, "hello", 5));
 	errno = 0;
-	n[0] = recv(p.server, buf, sizeof(buf), 0);
-	kt_note("%s: the peer reads after the data: %zd (%s)", what, n[0],
-		n[0] < 0 ? strerror(errno) : n[0] ? "bytes sent after SHUT_WR" : "EOF");
+	eof = recv(p.server, buf, sizeof(buf), 0);
+	kt_note("%s: the peer reads after the data: %zd (%s)", what, eof,
+		eof < 0 ? strerror(errno) : eof ? "bytes sent after SHUT_WR" : "EOF");
 	if (!strict)
 		goto out;
 	for (i = 0; i < 2; i++)
@@ -932,8 +932,8 @@ static void shut_wr_sends(int proto, const struct kt_variant *v, bool strict)
 	if (pipes[0] != 0 || pipes[1] != 1)
 		kt_fail("SIGPIPE: %d after send(MSG_NOSIGNAL), %d after send(0); want 0 then 1",
 			pipes[0], pipes[1]);
-	if (n[0] != 0)
-		kt_fail("the peer read %zd after the data, want EOF", n[0]);
+	if (eof != 0)
+		kt_fail("the peer read %zd after the data, want EOF", eof);
 out:
 	kt_pair_close(&p);
 }
