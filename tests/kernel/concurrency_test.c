@@ -10,7 +10,8 @@
  *                                thread B, or the peer's close(), returns
  *                                within 2 s and A returns within 2 s:
  *                                EPIPE/ECONNRESET, or a short count and the
- *                                next send fails
+ *                                next send fails (stock tls.ko on 6.12 takes
+ *                                that next send: its TCP run only reports it)
  *   no_d_state_behind_blocked_*  a reader (sender) blocked 3 s on a quiet
  *                                (stalled) connection: no task of the guest
  *                                sits in state D meanwhile (kworkers included)
@@ -30,8 +31,8 @@
  *                                (default linger, stalled by non-blocking
  *                                sends) is gone within 5 s
  *   send_after_shut_wr_*         EPIPE, SIGPIPE unless MSG_NOSIGNAL, as plain
- *                                TCP and MPTCP (stock tls.ko on 6.1 takes the
- *                                first byte: its TCP run only reports)
+ *                                TCP and MPTCP (stock tls.ko takes the bytes,
+ *                                6.1 and 6.12: its TCP run only reports)
  *   shut_wr_peer_sees_clean_eof  the data, then EOF (0) twice; the other
  *                                direction still works
  *   send_after_peer_reset_fails  peer closed with SO_LINGER {1,0}: send fails
@@ -438,14 +439,18 @@ static void blocked_send_vs(int proto, const struct kt_variant *v, enum unblock 
 		call_must_finish(&a, 5);
 		n = a.ret;
 		kt_note("the next send() returned %zd (%s)", n, n < 0 ? strerror(a.err) : "count");
-		if (n >= 0 || (a.err != EPIPE && !(how == BY_PEER_CLOSE && a.err == ECONNRESET)))
+		if (proto == KT_TCP && v && n >= 0) {
+			/* as after SHUT_WR (send_after_shut_wr_is_epipe) */
+			kt_note("stock kTLS took the next send after all: reference only, not asserted");
+		} else if (n >= 0 || (a.err != EPIPE && !(how == BY_PEER_CLOSE && a.err == ECONNRESET)))
 			kt_fail("the send() after the short count returned %zd (%s), want EPIPE%s",
 				n, n < 0 ? strerror(a.err) : "success",
 				how == BY_PEER_CLOSE ? " or ECONNRESET" : "");
 	}
-	close(p.client);
+	/* the peer first: stock kTLS's close() may push pending records */
 	if (how != BY_PEER_CLOSE)
 		close(p.server);
+	close(p.client);
 	free(big);
 }
 
@@ -947,7 +952,7 @@ BOTH(send_after_shut_wr_is_epipe, 30)
 {
 	if (proto == KT_TCP) {
 		shut_wr_sends(KT_TCP, NULL, true);	/* what TCP itself does */
-		kt_note("stock kTLS, the reference, is only reported (6.1 takes the first byte):");
+		kt_note("stock kTLS, the reference, is only reported (it takes the bytes):");
 		shut_wr_sends(KT_TCP, v, false);
 		return;
 	}
@@ -1041,7 +1046,6 @@ BOTH(poll_keeps_record_error, 30)
 	unsigned char rec[5 + 100], buf[256];
 	struct pollfd pfd;
 	int raw, victim, i;
-	short rev[2];
 	ssize_t n;
 
 	open_victim(proto, v, &raw, &victim);
@@ -1055,14 +1059,12 @@ BOTH(poll_keeps_record_error, 30)
 	for (i = 0; i < 2; i++) {
 		pfd = (struct pollfd){ .fd = victim, .events = POLLIN };
 		n = poll(&pfd, 1, 3000);
-		rev[i] = pfd.revents;
 		kt_note("%s poll %d after a forged record: %zd, revents %#x", proto_name(proto), i,
 			n, pfd.revents);
 		if (n != 1 || !(pfd.revents & (POLLIN | POLLERR)))
 			kt_fail("poll %d: %zd revents %#x, want POLLIN or POLLERR", i, n,
 				pfd.revents);
 	}
-	(void)rev;
 	set_timeo(victim, SO_RCVTIMEO, 3);
 	errno = 0;
 	n = recv(victim, buf, sizeof(buf), 0);
