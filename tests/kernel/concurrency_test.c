@@ -788,10 +788,15 @@ BOTH(interrupted_send_delivers_its_count, 30)
 
 /* ---- 4: close and exit with a stalled peer ---- */
 
-/* Fills @fd's path until EAGAIN: unsent data stays, the peer reads nothing. */
+/*
+ * Fills @fd's path until EAGAIN: unsent data stays, the peer reads nothing.
+ * Each send is one record of an odd size, so that the transport ends up
+ * taking the last record only in part and the kTLS layer holds the rest (a
+ * record-sized chunk could stop on a record boundary, nothing held).
+ */
 static uint64_t stall(int fd)
 {
-	static char chunk[16384];
+	static char chunk[7001];
 	uint64_t total = 0;
 	ssize_t n;
 
