@@ -100,7 +100,7 @@ struct mptls_tx {
 	bool poll_waiting;		/* poll saw pending bytes; wake it when gone */
 	/* Pushes pending bytes when MPTCP wakes its queue with send space. */
 	struct wait_queue_entry wake;
-	struct work_struct push_work;
+	struct delayed_work push_work;
 };
 
 struct mptls_rx {

@@ -17,8 +17,9 @@
  * send space, with tx.lock held.  Nobody else may wait behind it:
  *   - senders take the lock interruptibly; a non-blocking one that finds it
  *     held gets EAGAIN (tx_lock());
- *   - the push work only tries the lock: whoever holds it hands pending
- *     bytes back to the work when it lets go (tx_unlock());
+ *   - the push work only tries the lock: a sender asleep in MPTCP hands
+ *     pending bytes back to it when it lets go (tx_unlock()); any other
+ *     holder lets go soon, and the work looks again 10 ms later;
  *   - shutdown never waits for a blocked sender: it shuts MPTCP down under
  *     it, and the sender wakes with EPIPE, as on TCP (mptls_tx_shutdown());
  *   - poll reads pending_len and never takes the lock.
@@ -51,11 +52,19 @@ static void tx_push_work(struct work_struct *work);
 static int tx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
 		   void *key);
 
+/* The push work's next look when the lock was briefly held (net/tls: 10 ms). */
+#define MPTLS_PUSH_RETRY	msecs_to_jiffies(10)
+
+static void tx_schedule_push(struct mptls_tx *tx, unsigned long delay)
+{
+	queue_delayed_work(system_wq, &tx->push_work, delay);
+}
+
 /* At attach: the parts that must exist before TLS_TX is set. */
 void mptls_tx_setup(struct mptls_ctx *ctx)
 {
 	mutex_init(&ctx->tx.lock);
-	INIT_WORK(&ctx->tx.push_work, tx_push_work);
+	INIT_DELAYED_WORK(&ctx->tx.push_work, tx_push_work);
 	init_waitqueue_func_entry(&ctx->tx.wake, tx_wake);
 }
 
@@ -127,7 +136,7 @@ static void tx_unlock(struct mptls_tx *tx)
 
 	mutex_unlock(&tx->lock);
 	if (handoff)
-		queue_work(system_wq, &tx->push_work);
+		tx_schedule_push(tx, 0);
 }
 
 /* MPTCP's wait queue, woken under its lock: only queue the work here. */
@@ -138,7 +147,7 @@ static int tx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
 	__poll_t events = key_to_poll(key);
 
 	if ((!events || (events & EPOLLOUT)) && READ_ONCE(tx->pending_len))
-		queue_work(system_wq, &tx->push_work);
+		tx_schedule_push(tx, 0);
 	return 0;
 }
 
@@ -262,12 +271,22 @@ static int tx_flush_nonblock(struct sock *sk, struct mptls_ctx *ctx)
  */
 static void tx_push_work(struct work_struct *work)
 {
-	struct mptls_tx *tx = container_of(work, struct mptls_tx, push_work);
+	struct mptls_tx *tx = container_of(to_delayed_work(work), struct mptls_tx,
+					   push_work);
 	struct mptls_ctx *ctx = container_of(tx, struct mptls_ctx, tx);
 	struct sock *sk = ctx->sk;
 
-	if (!mutex_trylock(&tx->lock))
-		return;		/* its holder calls us again from tx_unlock() */
+	if (!mutex_trylock(&tx->lock)) {
+		/*
+		 * A sender asleep in MPTCP calls us again from tx_unlock();
+		 * anyone else (a sockopt, the idle work, a sender still
+		 * copying) lets go soon.  Never poll behind a sleeping sender.
+		 */
+		if (!READ_ONCE(tx->sender_blocked) &&
+		    (READ_ONCE(tx->pending_len) || READ_ONCE(tx->fin_deferred)))
+			tx_schedule_push(tx, MPTLS_PUSH_RETRY);
+		return;
+	}
 	if (tx->fin_deferred) {
 		if (!tx_flush_nonblock(sk, ctx) || tx->err) {
 			tx->fin_deferred = false;
@@ -422,7 +441,7 @@ void mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx)
  *    wakes with EPIPE, as on TCP.  The record it was pushing is cut short,
  *    as TCP + tls.ko cuts it;
  *  - someone else holds the lock briefly (a sender still copying, the
- *    works, a sockopt): defer to the push work, which tx_unlock() queues.
+ *    works, a sockopt): defer to the push work, which waits its turn.
  * The barriers pair with tx_push(): either the sender sees fin_deferred
  * and does not block, or we see it blocked.
  */
@@ -438,8 +457,10 @@ bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx)
 		smp_mb();
 		if (READ_ONCE(tx->sender_blocked))
 			return true;
-		if (!mutex_trylock(&tx->lock))
+		if (!mutex_trylock(&tx->lock)) {
+			tx_schedule_push(tx, 0);
 			return false;
+		}
 	}
 	tx_flush_nonblock(sk, ctx);
 	now = !tx->pending_len;
@@ -466,7 +487,7 @@ void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx)
 	if (!READ_ONCE(ctx->tx_ready))
 		return;
 	remove_wait_queue(sk_sleep(sk), &tx->wake);
-	cancel_work_sync(&tx->push_work);
+	cancel_delayed_work_sync(&tx->push_work);
 
 	mutex_lock(&tx->lock);
 	if (sock_flag(sk, SOCK_LINGER) && !READ_ONCE(sk->sk_lingertime))
