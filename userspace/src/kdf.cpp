@@ -5,7 +5,6 @@
 #include <openssl/params.h>
 
 #include <string>
-#include <vector>
 
 #include "mptls/error.hpp"
 
@@ -13,7 +12,7 @@ namespace mptls {
 namespace {
 
 // Runs one EVP_KDF with the given parameters; the KDF name selects the
-// algorithm ("TLS1-PRF" or "HKDF").
+// algorithm ("TLS1-PRF" or "TLS13-KDF").
 Secret run_kdf(const char* kdf_name, OSSL_PARAM* params, std::size_t out_len) {
     ossl::UniquePtr<EVP_KDF> kdf(EVP_KDF_fetch(nullptr, kdf_name, nullptr));
     if (!kdf)
@@ -52,31 +51,28 @@ Secret tls12_prf(const EVP_MD* md, Bytes secret, std::string_view label,
 
 Secret hkdf_expand_label(const EVP_MD* md, Bytes secret, std::string_view label,
                          Bytes context, std::size_t out_len) {
-    // struct { uint16 length; opaque label<7..255>; opaque context<0..255>; } HkdfLabel;
+    // OpenSSL 3's "TLS13-KDF" builds the HkdfLabel structure
+    //   struct { uint16 length; opaque label<7..255>; opaque context<0..255>; }
+    // itself from prefix + label and data, and runs HKDF-Expand with it.
+    // Its own limits are not documented, so we keep RFC 8446's here.
     static constexpr std::string_view prefix = "tls13 ";
-    const std::size_t full_label_len = prefix.size() + label.size();
-    if (out_len > 0xffff || full_label_len > 255 || context.size() > 255)
+    if (out_len > 0xffff || prefix.size() + label.size() > 255 || context.size() > 255)
         throw Error("HKDF-Expand-Label input out of range (RFC 8446 §7.1 limits)");
 
-    std::vector<unsigned char> info;
-    info.reserve(4 + full_label_len + context.size());
-    info.push_back(static_cast<unsigned char>(out_len >> 8));
-    info.push_back(static_cast<unsigned char>(out_len & 0xff));
-    info.push_back(static_cast<unsigned char>(full_label_len));
-    info.insert(info.end(), prefix.begin(), prefix.end());
-    info.insert(info.end(), label.begin(), label.end());
-    info.push_back(static_cast<unsigned char>(context.size()));
-    info.insert(info.end(), context.begin(), context.end());
-
     int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    // An empty label or context still needs a valid (non-null) pointer.
+    static constexpr unsigned char empty[1] = {0};
+    auto ptr = [](const void* p) { return const_cast<void*>(p != nullptr ? p : empty); };
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest_name(md), 0),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, mutable_bytes(secret), secret.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PREFIX, ptr(prefix.data()), prefix.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, ptr(label.data()), label.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_DATA, ptr(context.data()), context.size()),
         OSSL_PARAM_construct_end(),
     };
-    return run_kdf("HKDF", params, out_len);
+    return run_kdf("TLS13-KDF", params, out_len);
 }
 
 } // namespace mptls

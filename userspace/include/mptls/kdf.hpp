@@ -20,7 +20,7 @@ Secret tls12_prf(const EVP_MD* md, Bytes secret, std::string_view label,
                  Bytes seed, std::size_t out_len);
 
 // HKDF-Expand(secret, HkdfLabel{out_len, "tls13 " + label, context}, out_len)
-// (RFC 8446 §7.1).
+// (RFC 8446 §7.1), computed by OpenSSL's "TLS13-KDF".
 Secret hkdf_expand_label(const EVP_MD* md, Bytes secret, std::string_view label,
                          Bytes context, std::size_t out_len);
 
