@@ -1,35 +1,77 @@
 // SPDX-License-Identifier: MIT
 #include "handshake_observer.hpp"
 
+#include <utility>
+
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+
+#include "mptls/error.hpp"
 
 namespace mptls {
 namespace {
 
+int observer_index() {
+    static const int index = [] {
+        const int i = SSL_get_ex_new_index(0, const_cast<char*>("mptls::HandshakeObserver"),
+                                           nullptr, nullptr, nullptr);
+        if (i < 0)
+            throw Error::from_openssl("cannot allocate an SSL ex_data index");
+        return i;
+    }();
+    return index;
+}
+
+// out gets the bytes of hex only if all of it is valid hex.
 bool hex_decode(std::string_view hex, Secret& out) {
-    if (hex.size() % 2 != 0)
+    if (hex.empty() || hex.size() % 2 != 0)
         return false;
-    out.assign(hex.size() / 2, 0);
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        const int hi = OPENSSL_hexchar2int(static_cast<unsigned char>(hex[2 * i]));
-        const int lo = OPENSSL_hexchar2int(static_cast<unsigned char>(hex[2 * i + 1]));
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = static_cast<unsigned char>(hi << 4 | lo);
+    // OPENSSL_hexstr2buf_ex wants a NUL-terminated string.
+    Secret text(hex.begin(), hex.end());
+    text.push_back(0);
+    Secret bytes(hex.size() / 2);
+    std::size_t len = 0;
+    const int ok = OPENSSL_hexstr2buf_ex(bytes.data(), bytes.size(), &len,
+                                         reinterpret_cast<const char*>(text.data()), '\0');
+    if (ok != 1 || len != bytes.size()) {
+        ERR_clear_error();
+        return false;
     }
+    out = std::move(bytes);
     return true;
 }
 
 } // namespace
 
 void HandshakeObserver::attach(SSL* ssl) {
-    SSL_set_app_data(ssl, this);
+    if (SSL_set_ex_data(ssl, observer_index(), this) != 1)
+        throw Error::from_openssl("cannot attach to the OpenSSL connection");
+    app_info_cb_ = SSL_get_info_callback(ssl);
+    if (app_info_cb_ == nullptr)
+        app_info_cb_ = SSL_CTX_get_info_callback(SSL_get_SSL_CTX(ssl));
+    if (app_info_cb_ == &HandshakeObserver::on_info)
+        app_info_cb_ = nullptr;
     SSL_set_msg_callback(ssl, on_message);
     SSL_set_info_callback(ssl, on_info);
 }
 
+void HandshakeObserver::detach(SSL* ssl) {
+    SSL_set_ex_data(ssl, observer_index(), nullptr);
+    SSL_set_msg_callback(ssl, nullptr);
+    SSL_set_info_callback(ssl, app_info_cb_);
+}
+
 HandshakeObserver* HandshakeObserver::of(const SSL* ssl) {
-    return static_cast<HandshakeObserver*>(SSL_get_app_data(ssl));
+    return static_cast<HandshakeObserver*>(SSL_get_ex_data(ssl, observer_index()));
+}
+
+void HandshakeObserver::wipe_secrets() noexcept {
+    for (Secret* s : {&client_app_secret_, &server_app_secret_}) {
+        if (!s->empty())
+            OPENSSL_cleanse(s->data(), s->size());
+        s->clear();
+        s->shrink_to_fit(); // the allocator cleanses again on release
+    }
 }
 
 void HandshakeObserver::on_keylog_line(std::string_view line) {
@@ -50,10 +92,11 @@ void HandshakeObserver::on_keylog_line(std::string_view line) {
         return;
     const bool ours = (role_ == Role::client) == label.starts_with("CLIENT_");
     records_[static_cast<int>(ours ? Flow::write : Flow::read)].since_secret = 0;
-    if (client_secret)
-        hex_decode(secret_hex, client_app_secret_);
-    else if (server_secret)
-        hex_decode(secret_hex, server_app_secret_);
+    Secret* target = client_secret ? &client_app_secret_
+                     : server_secret ? &server_app_secret_
+                                     : nullptr;
+    if (target != nullptr && !hex_decode(secret_hex, *target))
+        keylog_error_ = "OpenSSL logged a " + std::string(label) + " that is not valid hex";
 }
 
 std::uint64_t HandshakeObserver::next_record_seq(Flow flow, TlsVersion version) const {
@@ -85,8 +128,12 @@ void HandshakeObserver::on_message(int write_p, int, int content_type, const voi
 
 void HandshakeObserver::on_info(const SSL* ssl, int where, int ret) {
     auto* self = of(ssl);
-    if (self != nullptr && (where & SSL_CB_READ_ALERT) != 0)
+    if (self == nullptr)
+        return;
+    if ((where & SSL_CB_READ_ALERT) != 0)
         self->peer_alert_ = SSL_alert_desc_string_long(ret);
+    if (self->app_info_cb_ != nullptr)
+        self->app_info_cb_(ssl, where, ret);
 }
 
 } // namespace mptls

@@ -26,12 +26,27 @@ public:
     HandshakeObserver(const HandshakeObserver&) = delete;
     HandshakeObserver& operator=(const HandshakeObserver&) = delete;
 
-    // Installs the per-SSL callbacks; the observer must outlive ssl's use.
+    // Installs the per-SSL message and info callbacks and finds us through
+    // an ex_data index of our own (app_data, index 0, stays the
+    // application's). An info callback already in effect for ssl (its own
+    // or its SSL_CTX's) is called after ours. The message callback is
+    // OpenSSL's single slot: an application's is replaced. The observer
+    // must outlive ssl's use, or detach() first.
     void attach(SSL* ssl);
+    void detach(SSL* ssl);
     static HandshakeObserver* of(const SSL* ssl);
 
-    // One NSS key-log line ("LABEL client_random secret").
+    // One NSS key-log line ("LABEL client_random secret"). A secret that is
+    // not valid hex leaves the previous value and is reported by
+    // keylog_error().
     void on_keylog_line(std::string_view line);
+    const std::string& keylog_error() const noexcept { return keylog_error_; }
+
+    // Wipes (OPENSSL_cleanse) and drops the traffic secrets.
+    void wipe_secrets() noexcept;
+    bool holds_secrets() const noexcept {
+        return !client_app_secret_.empty() || !server_app_secret_.empty();
+    }
 
     // Sequence number of the next record in this flow under the current keys.
     std::uint64_t next_record_seq(Flow flow, TlsVersion version) const;
@@ -60,6 +75,8 @@ private:
     Secret client_app_secret_;
     Secret server_app_secret_;
     std::string peer_alert_;
+    std::string keylog_error_;
+    void (*app_info_cb_)(const SSL*, int, int) = nullptr;
 };
 
 } // namespace mptls

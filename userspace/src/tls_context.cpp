@@ -86,15 +86,57 @@ void load_client_trust(SSL_CTX* ctx, const TlsSettings& s) {
         throw Error::from_openssl("cannot load CA certificate " + s.ca_file + " (check --ca)");
 }
 
-void on_keylog(const SSL* ssl, const char* line) {
-    auto* ctx = static_cast<TlsContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
-    if (ctx != nullptr)
-        ctx->write_keylog_line(line);
-    if (auto* obs = HandshakeObserver::of(ssl))
-        obs->on_keylog_line(line);
+// Our SSL_CTX ex_data slot, allocated once per process (thread-safe static
+// initialisation; OpenSSL's allocator is thread-safe too).
+int context_index() {
+    static const int index = [] {
+        const int i = SSL_CTX_get_ex_new_index(0, const_cast<char*>("mptls::TlsContext"),
+                                               nullptr, nullptr, nullptr);
+        if (i < 0)
+            throw Error::from_openssl("cannot allocate an SSL_CTX ex_data index");
+        return i;
+    }();
+    return index;
 }
 
 } // namespace
+
+TlsContext* TlsContext::of(const SSL_CTX* ctx) {
+    return ctx == nullptr ? nullptr
+                          : static_cast<TlsContext*>(SSL_CTX_get_ex_data(ctx, context_index()));
+}
+
+void TlsContext::on_keylog(const SSL* ssl, const char* line) {
+    TlsContext* self = of(SSL_get_SSL_CTX(ssl));
+    if (self != nullptr)
+        self->write_keylog_line(line);
+    if (auto* obs = HandshakeObserver::of(ssl))
+        obs->on_keylog_line(line);
+    if (self != nullptr && self->app_keylog_ != nullptr)
+        self->app_keylog_(ssl, line);
+}
+
+void TlsContext::adopt_keylog_callback() {
+    SSL_CTX* ctx = ctx_.get();
+    const SSL_CTX_keylog_cb_func current = SSL_CTX_get_keylog_callback(ctx);
+    if (current == &TlsContext::on_keylog)
+        return;
+    app_keylog_ = current; // nullptr if the application cleared it
+    SSL_CTX_set_keylog_callback(ctx, &TlsContext::on_keylog);
+}
+
+ossl::UniquePtr<SSL> TlsContext::new_ssl() {
+    adopt_keylog_callback();
+    ossl::UniquePtr<SSL> ssl(SSL_new(ctx_.get()));
+    if (!ssl)
+        throw Error::from_openssl("cannot create an OpenSSL connection");
+    return ssl;
+}
+
+TlsContext::~TlsContext() {
+    if (ctx_)
+        SSL_CTX_set_ex_data(ctx_.get(), context_index(), nullptr);
+}
 
 TlsContext::TlsContext(const TlsSettings& settings) : settings_(settings) {
     const bool server = settings.role == Role::server;
@@ -129,8 +171,9 @@ TlsContext::TlsContext(const TlsSettings& settings) : settings_(settings) {
                                         " (check --keylog)", errno);
     }
     // Always on: the callback is how we learn TLS 1.3 traffic secrets.
-    SSL_CTX_set_app_data(ctx, this);
-    SSL_CTX_set_keylog_callback(ctx, on_keylog);
+    if (SSL_CTX_set_ex_data(ctx, context_index(), this) != 1)
+        throw Error::from_openssl("cannot attach to the OpenSSL context");
+    adopt_keylog_callback();
 }
 
 void TlsContext::write_keylog_line(const char* line) {

@@ -27,25 +27,43 @@ struct TlsSettings {
     std::string keylog_file; // NSS key log (SSLKEYLOGFILE format); empty = off
 };
 
+// Embedding: the context keeps its pointer in an ex_data index of its own
+// (never app_data, index 0), and owns the SSL_CTX key-log callback, which is
+// how TLS 1.3 traffic secrets are learned. An application may still set
+// its own key-log callback on get(): the next new_ssl() takes it over and
+// calls it after ours with the same line. (OpenSSL keeps a single callback
+// per SSL_CTX, so set it before handshakes start, not during them.)
 class TlsContext {
 public:
     explicit TlsContext(const TlsSettings& settings);
     TlsContext(const TlsContext&) = delete;            // OpenSSL holds a pointer to us
     TlsContext& operator=(const TlsContext&) = delete;
+    ~TlsContext();
 
     SSL_CTX* get() const noexcept { return ctx_.get(); }
     const TlsSettings& settings() const noexcept { return settings_; }
+
+    // A new SSL for one connection, with our key-log callback in place
+    // (chaining the application's, if it set one since).
+    ossl::UniquePtr<SSL> new_ssl();
+
+    // The TlsContext an SSL_CTX belongs to, or nullptr.
+    static TlsContext* of(const SSL_CTX* ctx);
 
     // Called from OpenSSL's keylog callback for every secret it derives.
     void write_keylog_line(const char* line);
 
 private:
+    static void on_keylog(const SSL* ssl, const char* line);
+    void adopt_keylog_callback();
+
     struct FileCloser {
         void operator()(std::FILE* f) const noexcept { std::fclose(f); }
     };
     TlsSettings settings_;
     ossl::UniquePtr<SSL_CTX> ctx_;
     std::unique_ptr<std::FILE, FileCloser> keylog_;
+    SSL_CTX_keylog_cb_func app_keylog_ = nullptr; // the application's, chained
 };
 
 } // namespace mptls
