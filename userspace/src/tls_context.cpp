@@ -99,6 +99,17 @@ int context_index() {
     return index;
 }
 
+void set_session_policy(SSL_CTX* ctx, const TlsSettings& s) {
+    if (s.session_tickets)
+        return; // OpenSSL's defaults: two TLS 1.3 tickets, TLS 1.2 tickets, server cache
+    // No TLS 1.3 NewSessionTicket, no TLS 1.2 ticket, no cached session
+    // holding the master secret after the connection.
+    if (SSL_CTX_set_num_tickets(ctx, 0) != 1)
+        throw Error::from_openssl("cannot turn session tickets off");
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+}
+
 } // namespace
 
 TlsContext* TlsContext::of(const SSL_CTX* ctx) {
@@ -155,6 +166,8 @@ TlsContext::TlsContext(const TlsSettings& settings) : settings_(settings) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
     SSL_CTX_set_read_ahead(ctx, 0);
     SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
+    if (server)
+        set_session_policy(ctx, settings);
 
     if (server)
         load_server_identity(ctx, settings);

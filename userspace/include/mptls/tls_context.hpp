@@ -25,6 +25,11 @@ struct TlsSettings {
     std::string ca_file;     // client: PEM trust anchors; empty = system store
     bool verify_peer = true; // client: verify the chain and the host name
     std::string keylog_file; // NSS key log (SSLKEYLOGFILE format); empty = off
+    // Server: issue session tickets (TLS 1.3 NewSessionTicket, TLS 1.2
+    // tickets) and keep the server session cache. Off by default: nothing
+    // here resumes sessions, and a cached session keeps the master secret
+    // alive after the keys went to the kernel.
+    bool session_tickets = false;
 };
 
 // Embedding: the context keeps its pointer in an ex_data index of its own
