@@ -11,7 +11,7 @@ KERNELS := 6.1 6.12
 BUILD := $(CURDIR)/build
 
 .PHONY: all setup module modules module-debug warn-test-module test-programs userspace \
-	check unit-test vm-test lab bench soak dkms-install install clean help
+	check unit-test vm-test lab bench soak dkms-install install clean help check-debug
 
 all: modules userspace
 
@@ -50,6 +50,12 @@ test-programs:
 check: setup
 	@$(MAKE) -s all warn-test-module test-programs
 	@tests/run
+
+# The kernel suites under a lockdep/KASAN/kmemleak kernel built here from
+# linux-source-6.12, once (tests/check-debug).  Not part of check: slow.
+check-debug: setup
+	@$(MAKE) -s test-programs
+	@tests/check-debug
 
 lab: setup
 	@$(MAKE) -s all

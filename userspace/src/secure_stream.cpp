@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/x509_vfy.h>
 
 #include "handshake_observer.hpp"
+#include "tls_failure.hpp"
 #include "mptls/error.hpp"
 #include "mptls/ktls.hpp"
 #include "mptls/ktls_record_io.hpp"
@@ -22,26 +22,6 @@ namespace {
 
 // Room for one full record plus slack; also the user-mode read chunk.
 constexpr std::size_t kRxBufferSize = kMaxRecordPlaintext + 1024;
-
-std::string describe_ssl_failure(SSL* ssl, int ssl_error, int saved_errno,
-                                 const HandshakeObserver& obs, const std::string& what) {
-    std::string msg = what;
-    const std::string reasons = drain_openssl_errors();
-    if (!reasons.empty())
-        msg += ": " + reasons;
-    else if (ssl_error == SSL_ERROR_SYSCALL)
-        msg += saved_errno != 0 ? std::string(": ") + std::strerror(saved_errno)
-                                : std::string(": the peer closed the connection");
-    if (!obs.peer_alert().empty())
-        msg += "; the peer sent alert \"" + obs.peer_alert() + "\"";
-    const long verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK)
-        msg += std::string("; certificate verification failed (") +
-               X509_verify_cert_error_string(verify) +
-               "): pass the issuing CA with --ca, set --servername to a name in the "
-               "certificate, or use --insecure";
-    return msg;
-}
 
 } // namespace
 
@@ -53,17 +33,47 @@ SecureStream::SecureStream(SecureStream&&) noexcept = default;
 SecureStream& SecureStream::operator=(SecureStream&&) noexcept = default;
 SecureStream::~SecureStream() = default;
 
-SecureStream SecureStream::establish(Socket sock, TlsContext& ctx, const std::string& peer_name) {
+SecureStream SecureStream::establish(Socket sock, TlsContext& ctx, const std::string& peer_name,
+                                     const KernelPushOps& push) {
     SecureStream s(std::move(sock), ctx.settings().role);
     s.handshake(ctx, peer_name);
     if (ctx.settings().offload == Offload::kernel)
-        s.offload_to_kernel();
+        s.offload_to_kernel(push);
     return s;
 }
 
+bool SecureStream::holds_tls_state() const noexcept {
+    return ssl_ != nullptr || (observer_ != nullptr && observer_->holds_secrets());
+}
+
+// Once the kernel has both directions nothing needs OpenSSL again: wipe the
+// traffic secrets we copied and free the SSL, which cleanses its own (and
+// its session's master secret: the server keeps no session cache unless
+// tickets were asked for).
+void SecureStream::release_tls_state() noexcept {
+    if (observer_) {
+        observer_->wipe_secrets();
+        if (ssl_)
+            observer_->detach(ssl_.get());
+    }
+    ssl_.reset();
+    observer_.reset();
+}
+
+Socket SecureStream::release_socket() && {
+    if (!info_.tx_in_kernel || !info_.rx_in_kernel)
+        throw Error("only a connection whose TLS records the kernel handles in both directions "
+                    "can be handed over as a socket");
+    if (rx_begin_ != rx_end_)
+        throw Error("received data is still buffered in the TLS layer; read it before taking "
+                    "the socket");
+    release_tls_state();
+    return std::move(sock_);
+}
+
 void SecureStream::handshake(TlsContext& ctx, const std::string& peer_name) {
-    ssl_.reset(SSL_new(ctx.get()));
-    if (!ssl_ || SSL_set_fd(ssl_.get(), sock_.fd.get()) != 1)
+    ssl_ = ctx.new_ssl();
+    if (SSL_set_fd(ssl_.get(), sock_.fd.get()) != 1)
         throw Error::from_openssl("cannot create an OpenSSL connection");
     SSL* ssl = ssl_.get();
     observer_->attach(ssl);
@@ -90,7 +100,7 @@ void SecureStream::handshake(TlsContext& ctx, const std::string& peer_name) {
     const int ssl_error = SSL_get_error(ssl, ret);
     const int saved_errno = errno;
     if (ret != 1)
-        throw Error(describe_ssl_failure(ssl, ssl_error, saved_errno, *observer_,
+        throw Error(describe_ssl_failure(ssl, ssl_error, saved_errno, observer_->peer_alert(),
                                          "TLS handshake with " + peer_address(sock_.fd.get()) +
                                              " failed"),
                     saved_errno);
@@ -113,6 +123,9 @@ std::pair<KernelCryptoInfo, KernelCryptoInfo> SecureStream::kernel_crypto_info()
         throw Error("the negotiated suite " + info_.cipher_suite +
                     " cannot be offloaded to kernel TLS: pick one with --cipher " +
                     std::string(cipher_names()) + ", or use --offload user");
+    if (!ssl_ || !observer_)
+        throw Error("the TLS keys were handed to the kernel and wiped; they are no longer "
+                    "available");
     SSL* ssl = ssl_.get();
     const SSL_CIPHER* c = SSL_get_current_cipher(ssl);
     // For TLS 1.2 suites this is the PRF hash, for TLS 1.3 the HKDF hash.
@@ -132,8 +145,11 @@ std::pair<KernelCryptoInfo, KernelCryptoInfo> SecureStream::kernel_crypto_info()
         client_write = std::move(kb.client_write);
         server_write = std::move(kb.server_write);
     } else {
+        if (!observer_->keylog_error().empty())
+            throw Error("internal error: " + observer_->keylog_error());
         if (observer_->client_app_secret().empty() || observer_->server_app_secret().empty())
-            throw Error("internal error: OpenSSL did not report the TLS 1.3 traffic secrets");
+            throw Error("internal error: OpenSSL did not report the TLS 1.3 traffic secrets "
+                        "(was the SSL_CTX key-log callback replaced during the handshake?)");
         client_write = tls13_traffic_keys(md, observer_->client_app_secret(), *info_.cipher);
         server_write = tls13_traffic_keys(md, observer_->server_app_secret(), *info_.cipher);
     }
@@ -162,7 +178,7 @@ std::pair<KernelCryptoInfo, KernelCryptoInfo> SecureStream::kernel_crypto_info()
 // hold data, decrypted plaintext is kept in our buffer (it was counted) and
 // a partial record is an error rather than silent corruption. From here on
 // OpenSSL never touches the socket again (no SSL_read/write/shutdown).
-void SecureStream::offload_to_kernel() {
+void SecureStream::offload_to_kernel(const KernelPushOps& push) {
     SSL* ssl = ssl_.get();
     while (SSL_pending(ssl) > 0) {
         std::size_t n = 0;
@@ -175,16 +191,21 @@ void SecureStream::offload_to_kernel() {
         throw Error("OpenSSL holds part of a TLS record, so the connection cannot be handed "
                     "to the kernel; use --offload user");
 
-    auto [tx, rx] = kernel_crypto_info();
-    const KtlsTarget target{.fd = sock_.fd.get(), .mptcp_socket = sock_.is_mptcp,
-                            .version = version_, .cipher = info_.cipher};
-    attach_tls_ulp(target);
-    push_crypto_info(target, KtlsStep::set_tx, tx);
-    info_.tx_in_kernel = true;
-    info_.tx_seq_at_switch = observer_->next_record_seq(Flow::write, version_);
-    push_crypto_info(target, KtlsStep::set_rx, rx);
-    info_.rx_in_kernel = true;
-    info_.rx_seq_at_switch = observer_->next_record_seq(Flow::read, version_);
+    {
+        // Both crypto_info copies are cleansed by their destructor at the
+        // end of this block, right after the push (or its failure).
+        const auto [tx, rx] = kernel_crypto_info();
+        const KtlsTarget target{.fd = sock_.fd.get(), .mptcp_socket = sock_.is_mptcp,
+                                .version = version_, .cipher = info_.cipher};
+        push.attach_ulp(target);
+        push.push(target, KtlsStep::set_tx, tx);
+        info_.tx_in_kernel = true;
+        info_.tx_seq_at_switch = observer_->next_record_seq(Flow::write, version_);
+        push.push(target, KtlsStep::set_rx, rx);
+        info_.rx_in_kernel = true;
+        info_.rx_seq_at_switch = observer_->next_record_seq(Flow::read, version_);
+    }
+    release_tls_state();
 }
 
 std::size_t SecureStream::fill_from_transport(std::span<char> out) {
@@ -210,10 +231,13 @@ std::size_t SecureStream::fill_from_transport(std::span<char> out) {
         }
         if (err == SSL_ERROR_WANT_READ)
             continue;
-        if (err == SSL_ERROR_SYSCALL && saved_errno == 0 && ERR_peek_error() == 0)
+        if (is_unexpected_eof(err, saved_errno)) {
+            ERR_clear_error();
             throw Error("peer closed the connection without close_notify: the data may be "
                         "truncated; check the peer's log");
-        throw Error(describe_ssl_failure(ssl, err, saved_errno, *observer_, "TLS receive failed"),
+        }
+        throw Error(describe_ssl_failure(ssl, err, saved_errno, observer_->peer_alert(),
+                                         "TLS receive failed"),
                     saved_errno);
     }
 }
@@ -292,7 +316,7 @@ void SecureStream::write_all(std::span<const char> data) {
         const int err = SSL_get_error(ssl_.get(), ret);
         const int saved_errno = errno;
         if (ret != 1)
-            throw Error(describe_ssl_failure(ssl_.get(), err, saved_errno, *observer_,
+            throw Error(describe_ssl_failure(ssl_.get(), err, saved_errno, observer_->peer_alert(),
                                              "TLS send failed"),
                         saved_errno);
         data = data.subspan(n);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "mptls/cipher_table.hpp"
+#include "mptls/ktls.hpp"
 #include "mptls/record_keys.hpp"
 #include "mptls/socket.hpp"
 #include "mptls/tls_context.hpp"
@@ -37,12 +38,24 @@ struct StreamInfo {
     double handshake_ms = 0;
 };
 
+// How keys reach the kernel. The default is attach_tls_ulp() and
+// push_crypto_info() (setsockopt); tests substitute their own.
+struct KernelPushOps {
+    void (*attach_ulp)(const KtlsTarget&) = &attach_tls_ulp;
+    void (*push)(const KtlsTarget&, KtlsStep, const KernelCryptoInfo&) = &push_crypto_info;
+};
+
 class SecureStream {
 public:
     // Runs the handshake on sock (client: peer_name is verified and sent as
     // SNI unless it is an IP literal) and, with Offload::kernel, moves the
     // record layer into the kernel before returning.
-    static SecureStream establish(Socket sock, TlsContext& ctx, const std::string& peer_name);
+    //
+    // Once the kernel has both directions, every copy of the secrets is
+    // wiped (OPENSSL_cleanse) and the SSL object is freed: from then on the
+    // stream is the socket plus info(); kernel_crypto_info() then throws.
+    static SecureStream establish(Socket sock, TlsContext& ctx, const std::string& peer_name,
+                                  const KernelPushOps& push = {});
 
     SecureStream(SecureStream&&) noexcept;
     SecureStream& operator=(SecureStream&&) noexcept;
@@ -66,7 +79,17 @@ public:
     bool peer_closed() const noexcept { return peer_closed_; }
 
     // The secrets the kernel gets (or would get) for our TX and RX right now.
+    // Throws once they were handed to the kernel and wiped.
     std::pair<KernelCryptoInfo, KernelCryptoInfo> kernel_crypto_info() const;
+
+    // Whether this object still holds TLS state: the OpenSSL connection or
+    // traffic secrets. False after a complete kernel offload.
+    bool holds_tls_state() const noexcept;
+
+    // Hands the socket over (kernel offload of both directions only): the
+    // caller reads and writes it directly, e.g. with ktls_recv(). Throws if
+    // plaintext OpenSSL had already decrypted is still unread here.
+    Socket release_socket() &&;
 
     int fd() const noexcept { return sock_.fd.get(); }
     const Socket& socket() const noexcept { return sock_; }
@@ -76,7 +99,8 @@ public:
 private:
     SecureStream(Socket sock, Role role);
     void handshake(TlsContext& ctx, const std::string& peer_name);
-    void offload_to_kernel();
+    void offload_to_kernel(const KernelPushOps& push);
+    void release_tls_state() noexcept;
     std::size_t fill_from_transport(std::span<char> out);
 
     Socket sock_;
