@@ -7,19 +7,25 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "mptls/error.hpp"
 
 int main(int argc, char** argv) {
     using namespace mptls::tool;
     // A peer that goes away must surface as an EPIPE error, not kill us.
     std::signal(SIGPIPE, SIG_IGN);
 
-    const std::vector<std::string> args(argv + 1, argv + argc);
+    // Whatever is thrown, the user sees one "mptls: <sentence>" line: an
+    // Error's own sentence, or one made for it (current_exception_as_error).
     Options opts;
     try {
+        const std::vector<std::string> args(argv + 1, argv + argc);
         opts = parse_command_line(args);
     } catch (const UsageError& e) {
         std::fprintf(stderr, "mptls: %s\n", e.what());
         return 2;
+    } catch (...) {
+        std::fprintf(stderr, "mptls: %s\n", mptls::current_exception_as_error().what());
+        return 1;
     }
     try {
         switch (opts.command) {
@@ -28,8 +34,8 @@ int main(int argc, char** argv) {
         case Command::gen_ca: return run_gen_ca(opts);
         case Command::help: std::fputs(usage_text().c_str(), stdout); return 0;
         }
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "mptls: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "mptls: %s\n", mptls::current_exception_as_error().what());
         return 1;
     }
     return 1;

@@ -32,4 +32,12 @@ private:
 // Reasons currently on the OpenSSL error queue, "; "-joined, and clears it.
 std::string drain_openssl_errors();
 
+// The one error type at a boundary (main(), a server's per-connection loop):
+// call inside a catch block, and the exception in flight comes back as an
+// Error with a sentence for the user. An Error is returned as it is;
+// std::bad_alloc, file system and system errors get a sentence and a hint;
+// anything else is an internal error to report. A std exception's own
+// what() ("stoull", "basic_string::substr") is never shown on its own.
+Error current_exception_as_error() noexcept;
+
 } // namespace mptls
