@@ -111,6 +111,44 @@ TEST(CliErrors, EachNamesTheFix) {
               "--count takes a number of connections (0 = forever), not \"x\"");
 }
 
+TEST(Cli, ByteCountLimits) {
+    EXPECT_EQ(parse_byte_count("18446744073709551615", "--bytes"), UINT64_MAX);
+    EXPECT_EQ(parse_byte_count("17179869183G", "--bytes"), 17179869183ull << 30);
+    EXPECT_EQ(parse_byte_count("0k", "--bytes"), 0u);
+    EXPECT_EQ(parse_byte_count("000000000000000000000001", "--bytes"), 1u); // leading zeros are not a size
+}
+
+TEST(CliErrors, ByteCountOverflowNamesTheOptionAndTheLimit) {
+    const std::string limit = "--bytes takes at most 18446744073709551615 bytes (16 EiB), not ";
+    // Each of these used to wrap around (or throw std::out_of_range).
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--bytes", "17179869184G"}), limit + "\"17179869184G\"");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--bytes", "999999999999999G"}),
+              limit + "\"999999999999999G\"");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--bytes", "18446744073709551616"}),
+              limit + "\"18446744073709551616\"");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--bytes", "99999999999999999999999999k"}),
+              limit + "\"99999999999999999999999999k\"");
+}
+
+TEST(CliErrors, ByteCountGarbage) {
+    for (const char* bad : {"-1", "+1", " 1", "1 ", "1 M", "1MM", "0x10", "1.5G", "M", "1T", "20000000T", "1e9"})
+        EXPECT_EQ(error_of({"client", "--connect", "h:1", "--bytes", bad}),
+                  std::string("--bytes takes a byte count such as 1000, 64k, 100M or 2G, not \"") + bad + "\"")
+            << bad;
+}
+
+TEST(CliErrors, CountOutOfRangeNamesTheLimit) {
+    // std::stoull used to throw std::out_of_range here ("mptls: stoull").
+    EXPECT_EQ(error_of({"server", "--listen", "h:1", "--count", "99999999999999999999"}),
+              "--count takes at most 18446744073709551615 connections (0 = forever), not "
+              "\"99999999999999999999\"");
+    EXPECT_EQ(parse({"server", "--listen", "h:1", "--count", "18446744073709551615"}).count, UINT64_MAX);
+    for (const char* bad : {"-1", "+1", " 1", "", "1x"})
+        EXPECT_EQ(error_of({"server", "--listen", "h:1", "--count", bad}),
+                  std::string("--count takes a number of connections (0 = forever), not \"") + bad + "\"")
+            << bad;
+}
+
 TEST(CliErrors, AddressForms) {
     EXPECT_EQ(error_of({"client", "--connect", "::1:443"}),
               "--connect: expected HOST:PORT or [IPv6]:PORT, got \"::1:443\" (write IPv6 addresses in brackets)");

@@ -180,6 +180,16 @@ TEST_F(ToolErrors, UsageErrorExitsWithTwo) {
     EXPECT_EQ(err(), "mptls: --tls takes 1.2, 1.3 or default, not \"1.0\"\n");
 }
 
+// Out-of-range numbers are usage errors naming the option and the limit,
+// not "mptls: stoull".
+TEST_F(ToolErrors, OutOfRangeNumbersAreUsageErrors) {
+    EXPECT_EQ(run({"client", "--connect", "x:1", "--bytes", "20000000000G"}), 2);
+    EXPECT_EQ(err(), "mptls: --bytes takes at most 18446744073709551615 bytes (16 EiB), not \"20000000000G\"\n");
+    EXPECT_EQ(run({"server", "--listen", "127.0.0.1:0", "--count", "99999999999999999999"}), 2);
+    EXPECT_EQ(err(), "mptls: --count takes at most 18446744073709551615 connections (0 = forever), not "
+                     "\"99999999999999999999\"\n");
+}
+
 TEST_F(ToolErrors, MissingCertificateNamesTheFile) {
     EXPECT_EQ(run({"server", "--listen", "127.0.0.1:0", "--cert", "/nonexistent/cert.pem", "--key",
                    pki_.server_key.string()}), 1);

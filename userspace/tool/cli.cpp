@@ -2,7 +2,9 @@
 #include "cli.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
+#include <limits>
 #include <map>
 
 namespace mptls::tool {
@@ -93,9 +95,13 @@ const std::map<std::string, OptionDef, std::less<>>& option_table() {
         {"--cert", {kServer, true, [](Options& o, const std::string& v) { o.cert = v; }}},
         {"--key", {kServer, true, [](Options& o, const std::string& v) { o.key = v; }}},
         {"--count", {kServer, true, [](Options& o, const std::string& v) {
-             if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+             const DecimalParse n = parse_decimal(v);
+             if (n.status == DecimalParse::too_large)
+                 throw UsageError("--count takes at most " + std::to_string(kMaxU64) +
+                                  " connections (0 = forever), not \"" + v + "\"");
+             if (n.status != DecimalParse::ok)
                  throw UsageError("--count takes a number of connections (0 = forever), not \"" + v + "\"");
-             o.count = std::stoull(v);
+             o.count = n.value;
          }}},
         {"--http-root", {kServer, true, [](Options& o, const std::string& v) { o.http_root = v; }}},
         {"--ready-file", {kServer, true, [](Options& o, const std::string& v) { o.ready_file = v; }}},
@@ -156,19 +162,48 @@ void validate(const Options& o) {
 
 } // namespace
 
+DecimalParse parse_decimal(std::string_view text) {
+    DecimalParse r;
+    // from_chars alone would accept a prefix ("12abc") and, for some types,
+    // a sign: insist on digits only, all of them consumed.
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
+        r.status = DecimalParse::not_a_number;
+        return r;
+    }
+    const char* const end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, r.value);
+    if (ec == std::errc::result_out_of_range)
+        r.status = DecimalParse::too_large;
+    else if (ec != std::errc() || ptr != end)
+        r.status = DecimalParse::not_a_number;
+    else
+        r.status = DecimalParse::ok;
+    return r;
+}
+
 std::uint64_t parse_byte_count(const std::string& text, const std::string& option) {
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
-        ++digits;
-    const std::string suffix = text.substr(digits);
+    const auto bad = [&] {
+        return UsageError(option + " takes a byte count such as 1000, 64k, 100M or 2G, not \"" + text + "\"");
+    };
+    std::string_view digits = text;
     std::uint64_t unit = 1;
-    if (suffix == "k" || suffix == "K") unit = 1ull << 10;
-    else if (suffix == "m" || suffix == "M") unit = 1ull << 20;
-    else if (suffix == "g" || suffix == "G") unit = 1ull << 30;
-    else if (!suffix.empty()) digits = 0;
-    if (digits == 0 || digits > 15)
-        throw UsageError(option + " takes a byte count such as 1000, 64k, 100M or 2G, not \"" + text + "\"");
-    return std::stoull(text.substr(0, digits)) * unit;
+    if (!digits.empty()) {
+        switch (digits.back()) {
+        case 'k': case 'K': unit = 1ull << 10; break;
+        case 'm': case 'M': unit = 1ull << 20; break;
+        case 'g': case 'G': unit = 1ull << 30; break;
+        default: break;
+        }
+        if (unit != 1)
+            digits.remove_suffix(1);
+    }
+    const DecimalParse n = parse_decimal(digits);
+    if (n.status == DecimalParse::not_a_number)
+        throw bad();
+    if (n.status == DecimalParse::too_large || n.value > kMaxU64 / unit)
+        throw UsageError(option + " takes at most " + std::to_string(kMaxU64) + " bytes (16 EiB), not \"" +
+                         text + "\"");
+    return n.value * unit;
 }
 
 Options parse_command_line(std::span<const std::string> args) {

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mptls/address.hpp"
@@ -62,7 +64,17 @@ public:
 // args excludes argv[0]. Throws UsageError.
 Options parse_command_line(std::span<const std::string> args);
 
-// "10M" -> 10485760; suffixes k, M, G (powers of 1024). Throws UsageError.
+inline constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
+
+// A whole string of ASCII digits as a uint64: no sign, no space, no suffix.
+struct DecimalParse {
+    enum Status { ok, not_a_number, too_large } status = not_a_number;
+    std::uint64_t value = 0;
+};
+DecimalParse parse_decimal(std::string_view text);
+
+// "10M" -> 10485760; suffixes k, M, G (powers of 1024). Throws UsageError,
+// naming option and, for a count past 2^64 - 1 bytes, that limit.
 std::uint64_t parse_byte_count(const std::string& text, const std::string& option);
 
 std::string usage_text();
