@@ -5,7 +5,9 @@
 // does or does not ask for one. TLS runs in OpenSSL over TCP on loopback.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <future>
+#include <sstream>
 #include <sys/socket.h>
 
 #include "mptls/error.hpp"
@@ -229,6 +231,95 @@ TEST_F(HttpServerDigest, SendsReprDigestOnlyWhenAsked) {
     while (!s.peer_closed())
         EXPECT_EQ(s.read_some(buf), 0u);
     EXPECT_EQ(wait_exit(server), 0) << slurp(dir_ / "serr");
+}
+
+// Reads what the server answers to a bad request, until it hangs up
+// (it may do so without close_notify: the connection ended in an error).
+std::string answer_to(SecureStream& s, const std::string& request) {
+    s.write_all(request);
+    std::string got;
+    try {
+        char buf[512];
+        while (const std::size_t n = s.read_some(buf))
+            got.append(buf, n);
+    } catch (const Error&) {
+    }
+    return got;
+}
+
+// Peer input never ends the server: each bad connection is one line on
+// stderr naming the peer and the cause, and the next connection is served.
+TEST_F(HttpServerDigest, ServerSurvivesBadRequestsAndServesTheNext) {
+    const fs::path ready = dir_ / "ready";
+    const pid_t server = spawn_tool({"server", "--listen", "127.0.0.1:0", "--ready-file", ready.string(),
+                                     "--cert", pki_.server_cert.string(), "--key", pki_.server_key.string(),
+                                     "--offload", "user", "--transport", "tcp", "--count", "0", "--http-root",
+                                     (dir_ / "www").string()},
+                                    dir_ / "sout", dir_ / "serr");
+    const std::string addr = wait_ready(ready);
+    ASSERT_FALSE(addr.empty()) << slurp(dir_ / "serr");
+    TlsContext ctx(TlsSettings{.role = Role::client, .version = VersionChoice::any, .cipher = nullptr,
+                               .offload = Offload::user, .cert_file = {}, .key_file = {},
+                               .ca_file = pki_.ca_cert, .verify_peer = true, .keylog_file = {}});
+    const auto connect = [&] {
+        return SecureStream::establish(connect_to(parse_host_port(addr), Transport::tcp), ctx, "localhost");
+    };
+
+    const std::vector<std::string> bad_lengths{"-1", "abc", "99999999999999999999999", "5, 6"};
+    for (const std::string& length : bad_lengths) {
+        SecureStream s = connect();
+        const std::string got =
+            answer_to(s, "GET /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + length + "\r\n\r\n");
+        EXPECT_TRUE(got.starts_with("HTTP/1.1 400 Bad Request\r\n")) << length << ": " << got;
+        EXPECT_NE(got.find("\r\nConnection: close\r\n"), std::string::npos) << got;
+    }
+    {
+        SecureStream s = connect();
+        EXPECT_EQ(answer_to(s, "MPTLS-BULK/1 up -1 verify\n"),
+                  "ERR malformed request; use an mptls client of the same version\n");
+    }
+    {
+        // Not TLS at all.
+        Socket raw = connect_to(parse_host_port(addr), Transport::tcp);
+        EXPECT_GT(::write(raw.fd.get(), "GET / HTTP/1.1\r\n\r\n", 18), 0);
+        char buf[256];
+        while (::read(raw.fd.get(), buf, sizeof buf) > 0) {
+        }
+    }
+    // And the server still answers a well-formed client.
+    EXPECT_EQ(wait_exit(spawn_tool({"client", "--connect", addr, "--servername", "localhost", "--ca",
+                                    pki_.ca_cert.string(), "--offload", "user", "--transport", "tcp", "--get",
+                                    "/x", "--verify", "--json"},
+                                   dir_ / "cout", dir_ / "cerr")),
+              0)
+        << slurp(dir_ / "cerr");
+    EXPECT_NE(slurp(dir_ / "cout").find(R"({"path":"/x","status":200,"bytes":6,)"), std::string::npos)
+        << slurp(dir_ / "cout");
+
+    ::kill(server, SIGTERM);
+    wait_exit(server);
+    std::vector<std::string> lines;
+    {
+        std::istringstream in(slurp(dir_ / "serr"));
+        for (std::string line; std::getline(in, line);)
+            lines.push_back(line);
+    }
+    ASSERT_EQ(lines.size(), 7u) << slurp(dir_ / "serr"); // "listening on", then one line per bad peer
+    EXPECT_TRUE(lines[0].starts_with("mptls: listening on ")) << lines[0];
+    const std::string expect[] = {
+        "peer sent Content-Length \"-1\", which is not a decimal number of bytes (RFC 9110 section 8.6)",
+        "peer sent Content-Length \"abc\", which is not a decimal number of bytes (RFC 9110 section 8.6)",
+        "peer sent Content-Length \"99999999999999999999999\", past the largest length this tool handles "
+        "(18446744073709551615)",
+        "peer sent conflicting Content-Length values (5 and 6)",
+        "client sent a malformed transfer request \"MPTLS-BULK/1 up -1 verify\"",
+    };
+    for (std::size_t i = 0; i < 5; ++i) {
+        EXPECT_TRUE(lines[i + 1].starts_with("mptls: 127.0.0.1:")) << lines[i + 1];
+        EXPECT_TRUE(lines[i + 1].ends_with(": " + expect[i])) << lines[i + 1];
+    }
+    EXPECT_TRUE(lines[6].starts_with("mptls: 127.0.0.1:")) << lines[6]; // the TLS handshake failure
+    EXPECT_EQ(slurp(dir_ / "serr").find("std::"), std::string::npos);
 }
 
 } // namespace

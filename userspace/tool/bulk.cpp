@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
-#include <sstream>
+#include <algorithm>
 
 #include "mptls/error.hpp"
 #include "payload.hpp"
@@ -115,29 +115,44 @@ void verify_as_receiver(SecureStream& s, const Digest& received) {
         digest_mismatch(theirs, received);
 }
 
-struct BulkRequest {
-    Direction direction = Direction::up;
-    std::uint64_t bytes = 0;
-    bool verify = false;
-};
-
-std::optional<BulkRequest> parse_request(const std::string& line) {
-    std::istringstream in(line);
-    std::string magic, dir, verify;
-    BulkRequest r;
-    if (!(in >> magic >> dir >> r.bytes >> verify) || magic != kMagic)
-        return std::nullopt;
-    if (dir == "up") r.direction = Direction::up;
-    else if (dir == "down") r.direction = Direction::down;
-    else return std::nullopt;
-    if (verify == "verify") r.verify = true;
-    else if (verify != "noverify") return std::nullopt;
-    return r;
-}
-
 } // namespace
 
 bool is_bulk_request(const std::string& first_line) { return first_line.starts_with(kMagic); }
+
+std::optional<BulkRequest> parse_bulk_request(std::string_view line) {
+    // Exactly "<magic> <dir> <bytes> <verify>", single spaces, nothing after.
+    std::string_view field[4];
+    for (std::size_t i = 0; i < 3; ++i) {
+        const std::size_t sp = line.find(' ');
+        if (sp == std::string_view::npos)
+            return std::nullopt;
+        field[i] = line.substr(0, sp);
+        line.remove_prefix(sp + 1);
+    }
+    field[3] = line; // the last one: a space in it is caught below
+    if (field[0] != kMagic)
+        return std::nullopt;
+    BulkRequest r;
+    if (field[1] == "up") r.direction = Direction::up;
+    else if (field[1] == "down") r.direction = Direction::down;
+    else return std::nullopt;
+    const DecimalParse n = parse_decimal(field[2]); // no sign, no wrap-around
+    if (n.status != DecimalParse::ok)
+        return std::nullopt;
+    r.bytes = n.value;
+    if (field[3] == "verify") r.verify = true;
+    else if (field[3] != "noverify") return std::nullopt;
+    return r;
+}
+
+std::optional<std::uint64_t> parse_bulk_reply(std::string_view line) {
+    if (!line.starts_with("OK "))
+        return std::nullopt;
+    const DecimalParse n = parse_decimal(line.substr(3));
+    if (n.status != DecimalParse::ok)
+        return std::nullopt;
+    return n.value;
+}
 
 TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64_t bytes,
                                const BulkSettings& cfg) {
@@ -155,9 +170,10 @@ TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64
         throw Error("server closed the connection without answering the transfer request");
     if (reply->starts_with("ERR "))
         throw Error("server refused the transfer: " + reply->substr(4));
-    std::uint64_t len = 0;
-    if (std::sscanf(reply->c_str(), "OK %llu", reinterpret_cast<unsigned long long*>(&len)) != 1)
-        throw Error("server answered \"" + *reply + "\"; is it an mptls server?");
+    const auto ok = parse_bulk_reply(*reply);
+    if (!ok)
+        throw Error("server answered \"" + reply->substr(0, 80) + "\"; is it an mptls server?");
+    const std::uint64_t len = *ok;
 
     if (direction == Direction::up) {
         const auto digest = send_payload(s, len, cfg, "upload");
@@ -177,10 +193,10 @@ TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64
 
 TransferResult serve_bulk(SecureStream& s, const std::string& request_line, const BulkSettings& cfg) {
     const auto start = Clock::now();
-    const auto req = parse_request(request_line);
+    const auto req = parse_bulk_request(request_line);
     if (!req) {
         s.write_all(std::string("ERR malformed request; use an mptls client of the same version\n"));
-        throw Error("client sent a malformed transfer request \"" + request_line + "\"");
+        throw Error("client sent a malformed transfer request \"" + request_line.substr(0, 80) + "\"");
     }
     TransferResult r;
     r.workload = "bulk";

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "cli.hpp"
 #include "mptls/secure_stream.hpp"
@@ -28,6 +30,17 @@ TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64
                                const BulkSettings& settings);
 
 bool is_bulk_request(const std::string& first_line);
+
+// The request line, parsed (pure; fuzzed). nullopt unless it is exactly
+// "MPTLS-BULK/1 <up|down> <decimal bytes> <verify|noverify>".
+struct BulkRequest {
+    Direction direction = Direction::up;
+    std::uint64_t bytes = 0;
+    bool verify = false;
+};
+std::optional<BulkRequest> parse_bulk_request(std::string_view line);
+// The server's "OK <decimal bytes>" answer; nullopt for anything else.
+std::optional<std::uint64_t> parse_bulk_reply(std::string_view line);
 TransferResult serve_bulk(SecureStream& s, const std::string& request_line,
                           const BulkSettings& settings);
 

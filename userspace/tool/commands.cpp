@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "commands.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -80,7 +81,23 @@ void write_ready_file(const std::string& path, const std::string& bound) {
         if (!out.flush())
             throw Error("cannot write " + tmp + ": check --ready-file");
     }
-    std::filesystem::rename(tmp, path);
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec)
+        throw Error("cannot rename " + tmp + " to " + path + ": " + ec.message() + "; check --ready-file",
+                    ec.value());
+}
+
+// accept(2) errors that belong to one incoming connection (see its man
+// page: Linux passes pending network errors on), not to the listener.
+bool is_transient_accept_error(int err) {
+    switch (err) {
+    case ENETDOWN: case EPROTO: case ENOPROTOOPT: case EHOSTDOWN: case ENONET:
+    case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH: case ECONNRESET: case ETIMEDOUT:
+        return true;
+    default:
+        return false;
+    }
 }
 
 void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
@@ -105,7 +122,8 @@ void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
 
 int run_server(const Options& o) {
     TlsContext ctx(tls_settings(o, Role::server));
-    if (!o.http_root.empty() && !std::filesystem::is_directory(o.http_root))
+    std::error_code ec;
+    if (!o.http_root.empty() && !std::filesystem::is_directory(o.http_root, ec))
         throw Error(o.http_root + " is not a directory; check --http-root");
     if (!o.send_file.empty())
         open_regular_file(o.send_file, "--send-file");
@@ -119,12 +137,26 @@ int run_server(const Options& o) {
                  listener.sock.is_mptcp ? "mptcp" : "tcp");
 
     int failures = 0;
-    for (std::uint64_t served = 0; o.count == 0 || served < o.count; ++served) {
-        Socket sock = accept_connection(listener);
+    for (std::uint64_t served = 0; o.count == 0 || served < o.count;) {
+        Socket sock;
+        try {
+            sock = accept_connection(listener);
+        } catch (const Error& e) {
+            // accept(2) hands over network errors pending on the new
+            // connection; that connection is gone, the listener is fine.
+            if (!is_transient_accept_error(e.sys_errno()))
+                throw;
+            std::fprintf(stderr, "mptls: %s\n", e.what());
+            continue;
+        }
+        ++served;
         const std::string peer = peer_address(sock.fd.get());
+        // Nothing a peer sends may end the server: every failure, whatever
+        // its type, is one line naming the peer, and the next one is served.
         try {
             serve_one(std::move(sock), ctx, o);
-        } catch (const Error& e) {
+        } catch (...) {
+            const Error e = current_exception_as_error();
             std::fprintf(stderr, "mptls: %s: %s\n", peer.c_str(), e.what());
             ++failures;
         }

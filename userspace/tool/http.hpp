@@ -3,9 +3,14 @@
 // Enough to measure a web-like request mix, not a general web server.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "mptls/error.hpp"
 #include "mptls/secure_stream.hpp"
 #include "report.hpp"
 
@@ -15,6 +20,46 @@ struct HttpServerSettings {
     std::string root;   // serve files below this directory; empty = 404 for all
     std::string marker; // sent as the X-Mptls-Marker header when set
 };
+
+// The pure parsers behind both ends (fuzzed in tests/fuzz).
+
+// A malformed HTTP head from the peer. The server answers 400 and ends the
+// connection; the client gives up on the response.
+class HttpHeadError : public Error {
+public:
+    using Error::Error;
+};
+
+// What the tool reads from a request or response head.
+struct HttpHead {
+    std::optional<std::uint64_t> content_length;
+    bool connection_close = false;
+    // Field values as sent; repeated lines are joined with ", " (RFC 9110 5.3).
+    std::optional<std::string> repr_digest;
+    std::optional<std::string> want_repr_digest;
+};
+
+// A Content-Length field value (already without surrounding whitespace):
+// 1*DIGIT, or a list of identical ones (RFC 9110 section 8.6). Throws
+// HttpHeadError for anything else: a sign, inner spaces, garbage, a value
+// past 2^64 - 1, different values.
+std::uint64_t parse_content_length(std::string_view value);
+
+// The field lines of a head, without the first line and the empty line
+// that ends it. Lines without a colon are ignored. Throws HttpHeadError for
+// a bad Content-Length, conflicting Content-Length lines, or whitespace in
+// a field name.
+HttpHead parse_header_fields(std::span<const std::string> lines);
+
+// "GET /path HTTP/1.1" -> {"GET", "/path"}; missing parts are empty.
+struct RequestLine {
+    std::string method;
+    std::string target;
+};
+RequestLine parse_request_line(std::string_view line);
+
+// "HTTP/1.1 200 OK" -> 200; nullopt unless "HTTP/1.<d> <ddd>[ reason]".
+std::optional<int> parse_status_line(std::string_view line);
 
 bool is_http_request(const std::string& first_line);
 // Serves requests until the client asks to close or sends close_notify.
