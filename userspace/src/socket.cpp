@@ -93,16 +93,33 @@ Listener listen_on(const HostPort& where, Transport transport) {
     return l;
 }
 
-Socket accept_connection(const Listener& listener) {
+namespace {
+
+Fd accept_fd(int listen_fd) {
     for (;;) {
-        int fd = ::accept4(listener.sock.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
+        int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd >= 0) {
             disable_nagle(fd);
-            return Socket{.fd = Fd(fd), .is_mptcp = listener.sock.is_mptcp, .note = listener.sock.note};
+            return Fd(fd);
         }
         if (errno != EINTR && errno != ECONNABORTED)
             throw Error::from_errno("accept failed", errno);
     }
+}
+
+} // namespace
+
+Socket accept_connection(const Listener& listener) {
+    return Socket{.fd = accept_fd(listener.sock.fd.get()), .is_mptcp = listener.sock.is_mptcp,
+                  .note = listener.sock.note};
+}
+
+Socket accept_connection(int listen_fd) {
+    int protocol = 0;
+    socklen_t len = sizeof protocol;
+    if (getsockopt(listen_fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+        throw Error::from_errno("not a listening socket", errno);
+    return Socket{.fd = accept_fd(listen_fd), .is_mptcp = protocol == IPPROTO_MPTCP, .note = {}};
 }
 
 Socket connect_to(const HostPort& to, Transport transport) {

@@ -55,6 +55,8 @@ struct Listener {
 Listener listen_on(const HostPort& where, Transport transport);
 // Blocks for the next connection; the accepted socket inherits the protocol.
 Socket accept_connection(const Listener& listener);
+// The same on any listening socket (is_mptcp from its SO_PROTOCOL).
+Socket accept_connection(int listen_fd);
 // Tries every address `to` resolves to, in order.
 Socket connect_to(const HostPort& to, Transport transport);
 
