@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bulk.hpp"
+#include "commands.hpp"
 #include "http.hpp"
 
 namespace mptls::tool {
@@ -137,6 +138,11 @@ TEST(BulkLines, Replies) {
     EXPECT_EQ(parse_bulk_reply("OK 1048576"), 1048576u);
     for (const char* bad : {"", "OK", "OK ", "OK -1", "OK 1 ", "OK 99999999999999999999", "ERR no", "ok 5"})
         EXPECT_FALSE(parse_bulk_reply(bad)) << bad;
+}
+
+TEST(ErrorLines, ControlCharactersFromPeersAreNotPrinted) {
+    EXPECT_EQ(one_line("peer sent \"a\rb\x1b[2Jc\x7f\""), "peer sent \"a?b?[2Jc?\"");
+    EXPECT_EQ(one_line("caf\xc3\xa9 ok"), "caf\xc3\xa9 ok"); // UTF-8 stays
 }
 
 } // namespace

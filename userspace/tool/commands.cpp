@@ -120,6 +120,16 @@ void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
 
 } // namespace
 
+std::string one_line(std::string_view message) {
+    std::string out(message);
+    for (char& c : out) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f)
+            c = '?';
+    }
+    return out;
+}
+
 int run_server(const Options& o) {
     TlsContext ctx(tls_settings(o, Role::server));
     std::error_code ec;
@@ -146,7 +156,7 @@ int run_server(const Options& o) {
             // connection; that connection is gone, the listener is fine.
             if (!is_transient_accept_error(e.sys_errno()))
                 throw;
-            std::fprintf(stderr, "mptls: %s\n", e.what());
+            std::fprintf(stderr, "mptls: %s\n", one_line(e.what()).c_str());
             continue;
         }
         ++served;
@@ -157,7 +167,7 @@ int run_server(const Options& o) {
             serve_one(std::move(sock), ctx, o);
         } catch (...) {
             const Error e = current_exception_as_error();
-            std::fprintf(stderr, "mptls: %s: %s\n", peer.c_str(), e.what());
+            std::fprintf(stderr, "mptls: %s: %s\n", peer.c_str(), one_line(e.what()).c_str());
             ++failures;
         }
     }

@@ -21,10 +21,10 @@ int main(int argc, char** argv) {
         const std::vector<std::string> args(argv + 1, argv + argc);
         opts = parse_command_line(args);
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "mptls: %s\n", e.what());
+        std::fprintf(stderr, "mptls: %s\n", one_line(e.what()).c_str());
         return 2;
     } catch (...) {
-        std::fprintf(stderr, "mptls: %s\n", mptls::current_exception_as_error().what());
+        std::fprintf(stderr, "mptls: %s\n", one_line(mptls::current_exception_as_error().what()).c_str());
         return 1;
     }
     try {
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
         case Command::help: std::fputs(usage_text().c_str(), stdout); return 0;
         }
     } catch (...) {
-        std::fprintf(stderr, "mptls: %s\n", mptls::current_exception_as_error().what());
+        std::fprintf(stderr, "mptls: %s\n", one_line(mptls::current_exception_as_error().what()).c_str());
         return 1;
     }
     return 1;
