@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// libFuzzer target for the HTTP head parsers of the mptls tool
+// (userspace/tool/http.cpp), request and response side. The first byte picks
+// the side; the rest is what a peer sends, cut into lines the way
+// SecureStream::read_line does ('\n' ends a line, one '\r' before it is
+// dropped, lines over 8192 bytes and heads over 100 field lines refused).
+// Invariants, on any input:
+//   - the only exception is HttpHeadError (the server answers 400);
+//   - a Content-Length that parsed prints and parses back to itself;
+//   - a status is three digits, a request's method and target hold no space;
+//   - the digest fields that reach the RFC 9530 parsers behave as in
+//     repr_digest_fuzz (a digest found prints and parses back to itself).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http.hpp"
+#include "http_digest.hpp"
+
+using namespace mptls::tool;
+
+namespace {
+
+constexpr std::size_t kMaxLine = 8192;
+constexpr std::size_t kMaxHeaders = 100;
+
+void check(bool ok) {
+    if (!ok)
+        std::abort();
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0)
+        return 0;
+    const bool request = (data[0] & 1) != 0;
+    std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
+
+    std::vector<std::string> lines;
+    while (!in.empty() && lines.size() <= kMaxHeaders) {
+        const std::size_t nl = in.find('\n');
+        if (nl == std::string_view::npos)
+            break; // the peer closed inside a line: an Error before any parsing
+        std::string line(in.substr(0, nl));
+        in.remove_prefix(nl + 1);
+        if (line.size() > kMaxLine)
+            return 0; // read_line refuses it
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line.empty())
+            break;
+        lines.push_back(std::move(line));
+    }
+    if (lines.empty() || lines.size() > kMaxHeaders)
+        return 0;
+
+    if (request) {
+        (void)is_http_request(lines[0]);
+        const RequestLine r = parse_request_line(lines[0]);
+        check(r.method.find(' ') == std::string::npos);
+        check(r.target.find(' ') == std::string::npos);
+        check(r.method.size() + r.target.size() <= lines[0].size());
+    } else if (const auto status = parse_status_line(lines[0])) {
+        check(*status >= 0 && *status <= 999);
+    }
+
+    const std::vector<std::string> fields(lines.begin() + 1, lines.end());
+    HttpHead h;
+    try {
+        h = parse_header_fields(fields);
+    } catch (const HttpHeadError&) {
+        return 0;
+    }
+    if (h.content_length)
+        check(parse_content_length(std::to_string(*h.content_length)) == *h.content_length);
+    if (h.repr_digest) {
+        if (const auto d = parse_repr_digest_sha256(*h.repr_digest))
+            check(parse_repr_digest_sha256(repr_digest_sha256(*d)) == d);
+    }
+    if (h.want_repr_digest)
+        (void)wants_sha256(*h.want_repr_digest);
+    return 0;
+}
