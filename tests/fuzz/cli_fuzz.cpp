@@ -25,7 +25,7 @@ void check(bool ok) {
 }
 
 // The reference: nullopt-like {false} for a malformed count, else the value
-// in 128 bits, saturated at 2^100 so it cannot wrap either.
+// in 128 bits, saturated at 2^80 so that times 2^30 it cannot wrap either.
 struct Ref {
     bool well_formed = false;
     unsigned __int128 value = 0;
@@ -45,7 +45,7 @@ Ref reference(const std::string& text) {
     }
     if (digits.empty())
         return r;
-    const unsigned __int128 cap = static_cast<unsigned __int128>(1) << 100;
+    const unsigned __int128 cap = static_cast<unsigned __int128>(1) << 80;
     for (const char c : digits) {
         if (c < '0' || c > '9')
             return r;
