@@ -123,16 +123,20 @@ void TlsContext::on_keylog(const SSL* ssl, const char* line) {
         self->write_keylog_line(line);
     if (auto* obs = HandshakeObserver::of(ssl))
         obs->on_keylog_line(line);
-    if (self != nullptr && self->app_keylog_ != nullptr)
-        self->app_keylog_(ssl, line);
+    if (self != nullptr)
+        if (const SSL_CTX_keylog_cb_func app = self->app_keylog_.load(); app != nullptr)
+            app(ssl, line);
 }
 
 void TlsContext::adopt_keylog_callback() {
     SSL_CTX* ctx = ctx_.get();
+    if (SSL_CTX_get_keylog_callback(ctx) == &TlsContext::on_keylog)
+        return; // the usual case: nothing changed, nothing written
+    const std::lock_guard lock(adopt_mutex_);
     const SSL_CTX_keylog_cb_func current = SSL_CTX_get_keylog_callback(ctx);
     if (current == &TlsContext::on_keylog)
         return;
-    app_keylog_ = current; // nullptr if the application cleared it
+    app_keylog_.store(current); // nullptr if the application cleared it
     SSL_CTX_set_keylog_callback(ctx, &TlsContext::on_keylog);
 }
 

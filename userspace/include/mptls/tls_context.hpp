@@ -2,8 +2,10 @@
 // An OpenSSL SSL_CTX configured for one role, version and cipher choice.
 #pragma once
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "mptls/cipher_table.hpp"
@@ -68,7 +70,10 @@ private:
     TlsSettings settings_;
     ossl::UniquePtr<SSL_CTX> ctx_;
     std::unique_ptr<std::FILE, FileCloser> keylog_;
-    SSL_CTX_keylog_cb_func app_keylog_ = nullptr; // the application's, chained
+    // The application's key-log callback, chained; read from handshakes on
+    // any thread while new_ssl() may take over a new one.
+    std::atomic<SSL_CTX_keylog_cb_func> app_keylog_{nullptr};
+    std::mutex adopt_mutex_;
 };
 
 } // namespace mptls
