@@ -36,5 +36,20 @@ TEST(Report, HumanLineShowsTimeAndDigestPerRequest) {
     EXPECT_EQ(text.find("/b -> 404, 10 bytes in"), std::string::npos) << text;
 }
 
+// A server reports the paths its peers asked for: whatever bytes they sent
+// must leave the JSON valid UTF-8 and the human line free of control bytes.
+TEST(Report, PeerPathsCannotBreakTheOutput) {
+    ConnectionReport r;
+    r.role = "server";
+    r.transfer.workload = "http";
+    r.transfer.requests.push_back(HttpExchange{.path = "/caf\xc3\xa9\xff\r\x1b[2J\xc0\xaf\xed\xa0\x80\xf0\x9f\x98",
+                                               .status = 404, .bytes = 10, .sha256 = {}, .ms = std::nullopt});
+    const std::string json = to_json(r);
+    EXPECT_NE(json.find(R"({"path":"/caf)" "\xc3\xa9" R"(\ufffd\r\u001b[2J\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd",)"),
+              std::string::npos) << json;
+    const std::string text = to_human(r);
+    EXPECT_NE(text.find("\n  GET /caf\xc3\xa9\xff??[2J"), std::string::npos) << text;
+}
+
 } // namespace
 } // namespace mptls::tool

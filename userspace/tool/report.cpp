@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "commands.hpp"
 #include "json.hpp"
 
 namespace mptls::tool {
@@ -123,7 +124,7 @@ std::string to_human(const ConnectionReport& r) {
                   r.transfer.duration_ms, goodput_mbps(r.transfer), r.transfer.verify.c_str());
     std::string out = buf;
     for (const auto& x : r.transfer.requests) {
-        out += "\n  GET " + x.path + " -> " + std::to_string(x.status) + ", " +
+        out += "\n  GET " + one_line(x.path) + " -> " + std::to_string(x.status) + ", " +
                std::to_string(x.bytes) + " bytes";
         if (x.ms) {
             std::snprintf(buf, sizeof buf, " in %.3f ms", *x.ms);
