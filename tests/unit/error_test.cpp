@@ -60,6 +60,13 @@ TEST(BoundaryError, SystemErrors) {
     EXPECT_EQ(e.sys_errno(), EAGAIN);
 }
 
+TEST(BoundaryError, FileSystemErrorWithoutAPath) {
+    const Error e = caught([] {
+        throw std::filesystem::filesystem_error("x", std::make_error_code(std::errc::permission_denied));
+    });
+    EXPECT_STREQ(e.what(), "file system error: Permission denied; check the path and its permissions");
+}
+
 TEST(BoundaryError, AnythingElse) {
     const Error e = caught([] { throw 42; });
     EXPECT_EQ(std::string(e.what()).find("internal error (an unknown exception)"), 0u) << e.what();

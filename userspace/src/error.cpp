@@ -59,23 +59,28 @@ std::string type_name(const std::type_info& t) {
 
 Error current_exception_as_error() noexcept {
     try {
+        const std::exception_ptr current = std::current_exception();
+        if (!current)
+            return Error("internal error (no exception in flight); please report it as an mptls bug");
         try {
-            throw;
+            std::rethrow_exception(current);
         } catch (const Error& e) {
             return e;
         } catch (const std::bad_alloc&) {
             return Error("out of memory; free some memory or ask for smaller sizes", ENOMEM);
         } catch (const std::filesystem::filesystem_error& e) {
             std::string msg = e.code().message();
-            if (!e.path1().empty())
-                msg = e.path1().string() + ": " + msg;
             if (!e.path2().empty())
-                msg += " (with " + e.path2().string() + ")";
+                msg = e.path2().string() + ": " + msg;
+            if (!e.path1().empty())
+                msg = e.path1().string() + (e.path2().empty() ? ": " : " and ") + msg;
             const int err = e.code().category() == std::generic_category() ||
                                     e.code().category() == std::system_category()
                                 ? e.code().value()
                                 : 0;
-            return Error("file system error on " + msg + "; check the path and its permissions", err);
+            return Error("file system error" + std::string(e.path1().empty() ? ": " : " on ") + msg +
+                             "; check the path and its permissions",
+                         err);
         } catch (const std::system_error& e) {
             const int err = e.code().category() == std::generic_category() ||
                                     e.code().category() == std::system_category()
