@@ -8,6 +8,8 @@
 //   - the only exception is HttpHeadError (the server answers 400);
 //   - a Content-Length that parsed prints and parses back to itself;
 //   - a status is three digits, a request's method and target hold no space;
+//   - the target as the server's JSON report writes it has no control byte
+//     and is well-formed UTF-8 (escaping it again changes only '\\' and '"');
 //   - the digest fields that reach the RFC 9530 parsers behave as in
 //     repr_digest_fuzz (a digest found prints and parses back to itself).
 #include <cstddef>
@@ -19,6 +21,7 @@
 
 #include "http.hpp"
 #include "http_digest.hpp"
+#include "json.hpp"
 
 using namespace mptls::tool;
 
@@ -64,6 +67,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(r.method.find(' ') == std::string::npos);
         check(r.target.find(' ') == std::string::npos);
         check(r.method.size() + r.target.size() <= lines[0].size());
+        const std::string json = json_escape(r.target);
+        std::string again_want;
+        for (const char c : json) {
+            check(static_cast<unsigned char>(c) >= 0x20);
+            if (c == '\\' || c == '"')
+                again_want += '\\';
+            again_want += c;
+        }
+        check(json_escape(json) == again_want);
     } else if (const auto status = parse_status_line(lines[0])) {
         check(*status >= 0 && *status <= 999);
     }
