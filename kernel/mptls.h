@@ -98,8 +98,7 @@ struct mptls_tx {
 	bool fin_deferred;		/* shutdown(SHUT_WR) waits for our last record */
 	bool sender_blocked;		/* a sender sleeps in MPTCP's sendmsg */
 	bool poll_waiting;		/* poll saw pending bytes; wake it when gone */
-	/* Pushes pending bytes when MPTCP wakes its queue with send space. */
-	struct wait_queue_entry wake;
+	/* Pushes pending bytes; queued when MPTCP frees send space. */
 	struct delayed_work push_work;
 };
 
@@ -125,6 +124,14 @@ struct mptls_rx {
 	bool eof;			/* MPTCP reported the end of the stream */
 	bool no_pad;			/* TLS_RX_EXPECT_NO_PAD */
 	bool poll_contended;		/* poll found the lock held (lockless) */
+	/*
+	 * MPTCP's peek shows only its reader's queue, which does not grow
+	 * until someone reads: poll remembers what its last peek saw and
+	 * how many data wake-ups had come by then (rx.c).
+	 */
+	unsigned int data_gen;		/* EPOLLIN wake-ups, counted by ctx->wake */
+	int poll_peeked;		/* bytes the last poll's peek saw, -1: none */
+	unsigned int poll_gen;		/* data_gen at that peek */
 };
 
 /*
@@ -140,6 +147,8 @@ struct mptls_ctx {
 
 	struct mptls_tx tx;
 	struct mptls_rx rx;
+	/* On the socket's wait queue: MPTCP's wake-ups drive TX and RX. */
+	struct wait_queue_entry wake;
 	/* idle.c: frees the record buffers once the connection is quiet */
 	struct delayed_work idle_work;
 	unsigned long last_active;	/* jiffies of the last send or read */
@@ -169,6 +178,7 @@ int mptls_setsockopt(struct sock *sk, int level, int optname,
 int mptls_getsockopt(struct sock *sk, int level, int optname,
 		     char __user *optval, int __user *optlen);
 void mptls_ctx_free(struct sock *sk, struct mptls_ctx *ctx);
+void mptls_wake_stop(struct sock *sk, struct mptls_ctx *ctx);
 
 /* cipher.c */
 const struct mptls_cipher_desc *mptls_cipher_lookup(u16 cipher_type);
@@ -190,7 +200,9 @@ int mptls_buf_sg(struct scatterlist *sg, int nents, void *buf, unsigned int len)
 
 /* tx.c */
 void mptls_tx_setup(struct mptls_ctx *ctx);
-void mptls_tx_init(struct sock *sk, struct mptls_ctx *ctx);
+int mptls_tx_lock(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
+void mptls_tx_unlock(struct mptls_ctx *ctx);
+void mptls_tx_on_write_space(struct mptls_ctx *ctx);
 void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx);
 bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
@@ -203,9 +215,12 @@ void mptls_tx_release_idle(struct mptls_ctx *ctx);
 
 /* rx.c */
 int mptls_rx_init(struct mptls_ctx *ctx);
+int mptls_rx_lock(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
+void mptls_rx_unlock(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		  int flags, int *addr_len);
 bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx, __poll_t mptcp_mask);
+void mptls_rx_on_data(struct mptls_ctx *ctx);
 int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
 int mptls_rx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
 			char __user *optval, int __user *optlen);

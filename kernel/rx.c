@@ -77,8 +77,10 @@ static bool rx_queue_full(const struct sock *sk, const struct mptls_rx *rx)
 	       (size_t)rx->nr_queued * rx_rec_size(rx) >= READ_ONCE(sk->sk_rcvbuf);
 }
 
-static int rx_lock(struct sock *sk, struct mptls_rx *rx, bool nonblock)
+int mptls_rx_lock(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 {
+	struct mptls_rx *rx = &ctx->rx;
+
 	if (nonblock)
 		return mutex_trylock(&rx->lock) ? 0 : -EAGAIN;
 	if (mutex_lock_interruptible(&rx->lock))
@@ -86,9 +88,14 @@ static int rx_lock(struct sock *sk, struct mptls_rx *rx, bool nonblock)
 	return 0;
 }
 
-/* Lets go of rx.lock, and wakes a poller that found it held. */
-static void rx_unlock(struct sock *sk, struct mptls_rx *rx)
+/*
+ * Every holder of rx.lock lets go here: a poller that found it held (and
+ * said "not readable") is woken to look again.
+ */
+void mptls_rx_unlock(struct sock *sk, struct mptls_ctx *ctx)
 {
+	struct mptls_rx *rx = &ctx->rx;
+
 	mutex_unlock(&rx->lock);
 	/* pairs with the barrier in mptls_rx_readable() */
 	smp_mb();
@@ -109,14 +116,21 @@ void mptls_rx_release_idle(struct mptls_ctx *ctx)
 		rx_spare_free(rx);
 		mptls_stat_inc(ctx->sk, MPTLS_STAT_IDLE_BUF_FREE);
 	}
-	mutex_unlock(&rx->lock);
+	mptls_rx_unlock(ctx->sk, ctx);
 }
 
 int mptls_rx_init(struct mptls_ctx *ctx)
 {
 	mutex_init(&ctx->rx.lock);
 	INIT_LIST_HEAD(&ctx->rx.ready);
+	ctx->rx.poll_peeked = -1;
 	return 0;
+}
+
+/* ctx->wake saw data arrive (under the wait queue's lock, so no race). */
+void mptls_rx_on_data(struct mptls_ctx *ctx)
+{
+	WRITE_ONCE(ctx->rx.data_gen, ctx->rx.data_gen + 1);
 }
 
 void mptls_rx_free(struct mptls_ctx *ctx)
@@ -154,6 +168,7 @@ static int rx_pull(struct sock *sk, struct mptls_ctx *ctx, u8 *to, size_t len,
 	int n;
 
 	iov_iter_kvec(&kmsg.msg_iter, ITER_DEST, &iov, 1, len);
+	ctx->rx.poll_peeked = -1;	/* MPTCP's queue moves on */
 	n = ctx->sk_proto->recvmsg(sk, &kmsg, len, flags, &addr_len);
 	if (n == -ENOTCONN && inet_sk_state_load(sk) == TCP_CLOSE &&
 	    !READ_ONCE(sk->sk_err))
@@ -334,7 +349,7 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		return -EINVAL;
 
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
-	err = rx_lock(sk, rx, nonblock);
+	err = mptls_rx_lock(sk, ctx, nonblock);
 	if (err)
 		return err;
 
@@ -395,7 +410,7 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 
 	if (rx->spare)
 		mptls_idle_touch(ctx);
-	rx_unlock(sk, rx);
+	mptls_rx_unlock(sk, ctx);
 	if (copied)
 		return copied;
 	return rx_error_result(sk, err);
@@ -419,12 +434,23 @@ static int rx_peek(struct sock *sk, struct mptls_ctx *ctx, u8 *to, size_t len)
 				      &addr_len);
 }
 
-/* Under rx.lock: is the rest of the record being reassembled in MPTCP? */
+/*
+ * Under rx.lock: is the rest of the record being reassembled in MPTCP?
+ *
+ * MPTCP's peek shows its reader's queue, and moves newly arrived data into
+ * it only while it is empty: once a peek has left bytes there, later peeks
+ * see the same bytes until a read consumes them.  So when a peek sees no
+ * more than the last one did although data has arrived since (data_gen),
+ * MPTCP may hold the rest out of the peek's sight: readable, and the read
+ * finds out.  That costs at most one spurious wake-up per arrival, never a
+ * busy loop: the read empties MPTCP's queue and the next peek sees all.
+ */
 static bool rx_record_waiting(struct sock *sk, struct mptls_ctx *ctx)
 {
 	struct mptls_rx *rx = &ctx->rx;
-	u8 hdr[MPTLS_HEADER_SIZE];
+	unsigned int gen = READ_ONCE(rx->data_gen);
 	unsigned int have = rx->asm_have, len;
+	u8 hdr[MPTLS_HEADER_SIZE];
 	int n;
 
 	lockdep_assert_held(&rx->lock);
@@ -432,13 +458,23 @@ static bool rx_record_waiting(struct sock *sk, struct mptls_ctx *ctx)
 	if (!len) {
 		memcpy(hdr, rx->hdr, have);
 		n = rx_peek(sk, ctx, hdr + have, MPTLS_HEADER_SIZE - have);
-		if (n != MPTLS_HEADER_SIZE - have)
-			return n < 0 && n != -EAGAIN;	/* let a read report it */
-		if (mptls_record_parse_header(hdr, &rx->cs.limits, &len))
+		if (n < 0 && n != -EAGAIN)
+			return true;			/* let a read report it */
+		if (n == MPTLS_HEADER_SIZE - have &&
+		    mptls_record_parse_header(hdr, &rx->cs.limits, &len))
 			return true;			/* ditto */
 	}
-	n = rx_peek(sk, ctx, NULL, len - have);
-	return n == len - have || (n < 0 && n != -EAGAIN);
+	if (len) {
+		n = rx_peek(sk, ctx, NULL, len - have);
+		if (n == len - have || (n < 0 && n != -EAGAIN))
+			return true;
+	}
+	n = max(n, 0);
+	if (n <= rx->poll_peeked && gen != rx->poll_gen)
+		return true;
+	rx->poll_peeked = n;
+	rx->poll_gen = gen;
+	return false;
 }
 
 /*
@@ -468,7 +504,7 @@ bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx, __poll_t mptcp_ma
 			return false;
 	}
 	readable = !list_empty(&rx->ready) || rx_record_waiting(sk, ctx);
-	mutex_unlock(&rx->lock);
+	mptls_rx_unlock(sk, ctx);
 	return readable;
 }
 
@@ -482,7 +518,7 @@ int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 	struct mptls_rx_rec *rec;
 	int ret;
 
-	ret = rx_lock(sk, rx, nonblock);
+	ret = mptls_rx_lock(sk, ctx, nonblock);
 	if (ret)
 		return ret;
 	ret = 1;
@@ -492,7 +528,7 @@ int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 		rec = list_first_entry(&rx->ready, struct mptls_rx_rec, list);
 		ret = rec->type;
 	}
-	rx_unlock(sk, rx);
+	mptls_rx_unlock(sk, ctx);
 	return ret > 0 ? ret : rx_error_result(sk, ret);
 }
 
@@ -503,10 +539,10 @@ int mptls_rx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
 	struct mptls_rx *rx = &ctx->rx;
 	int err;
 
-	err = rx_lock(sk, rx, false);
+	err = mptls_rx_lock(sk, ctx, false);
 	if (err)
 		return err;
 	err = mptls_cipher_getsockopt(&rx->cs, optval, optlen);
-	rx_unlock(sk, rx);
+	mptls_rx_unlock(sk, ctx);
 	return err;
 }

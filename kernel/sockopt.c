@@ -30,6 +30,31 @@ bool mptls_is_tls_ulp(sockptr_t optval, unsigned int optlen)
 	return !strcmp(name, "tls");
 }
 
+/*
+ * Our entry on the socket's wait queue, called under the queue's lock
+ * (softirq or the waker's context) for every wake-up MPTCP sends: send
+ * space moves TX on, data arrival is counted for poll.  Queue work and
+ * count only.
+ */
+static int ctx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
+		    void *key)
+{
+	struct mptls_ctx *ctx = container_of(wait, struct mptls_ctx, wake);
+	__poll_t events = key_to_poll(key);
+
+	if (!events || (events & EPOLLOUT))
+		mptls_tx_on_write_space(ctx);
+	if (!events || (events & EPOLLIN))
+		mptls_rx_on_data(ctx);
+	return 0;
+}
+
+/* Close, before the works stop: no wake-up reaches the context after this. */
+void mptls_wake_stop(struct sock *sk, struct mptls_ctx *ctx)
+{
+	remove_wait_queue(sk_sleep(sk), &ctx->wake);
+}
+
 /* TCP_ULP "tls" on a plain MPTCP socket. */
 int mptls_attach(struct sock *sk)
 {
@@ -49,6 +74,7 @@ int mptls_attach(struct sock *sk)
 	mptls_tx_setup(ctx);
 	mptls_rx_init(ctx);
 	mptls_idle_init(ctx);
+	init_waitqueue_func_entry(&ctx->wake, ctx_wake);
 	ctx->sk = sk;
 
 	lock_sock(sk);
@@ -62,6 +88,7 @@ int mptls_attach(struct sock *sk)
 		goto unlock;
 	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, (__force void *)ctx);
 	mptls_install_proto(sk, ctx, base);
+	add_wait_queue(sk_sleep(sk), &ctx->wake);
 	release_sock(sk);
 	mptls_stat_inc(sk, MPTLS_STAT_CTX);
 	mptls_stat_inc(sk, MPTLS_STAT_CURR_CTX);
@@ -92,7 +119,6 @@ void mptls_ctx_free(struct sock *sk, struct mptls_ctx *ctx)
 static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 		      sockptr_t optval, unsigned int optlen)
 {
-	struct mutex *dir_lock = tx ? &ctx->tx.lock : &ctx->rx.lock;
 	struct mptls_cipher_state *cs = tx ? &ctx->tx.cs : &ctx->rx.cs;
 	struct mptls_cipher_state *other = tx ? &ctx->rx.cs : &ctx->tx.cs;
 	bool *ready = tx ? &ctx->tx_ready : &ctx->rx_ready;
@@ -105,8 +131,9 @@ static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 	}
 
 	/* interruptible: a reader or sender may sleep in MPTCP holding it */
-	if (mutex_lock_interruptible(dir_lock))
-		return -ERESTARTSYS;
+	err = tx ? mptls_tx_lock(sk, ctx, false) : mptls_rx_lock(sk, ctx, false);
+	if (err)
+		return err;
 	lock_sock(sk);
 	if (*ready) {
 		/* No rekey on these kernels' kTLS either; count the refusal. */
@@ -117,8 +144,6 @@ static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 	err = mptls_cipher_init(cs, optval, optlen, other);
 	if (err)
 		goto refused;
-	if (tx)
-		mptls_tx_init(sk, ctx);
 	WRITE_ONCE(*ready, true);
 	mptls_stat_inc(sk, tx ? MPTLS_STAT_TX : MPTLS_STAT_RX);
 	mptls_stat_inc(sk, tx ? MPTLS_STAT_CURR_TX : MPTLS_STAT_CURR_RX);
@@ -128,7 +153,10 @@ refused:
 	mptls_stat_inc(sk, MPTLS_STAT_CONF_REFUSED);
 out:
 	release_sock(sk);
-	mutex_unlock(dir_lock);
+	if (tx)
+		mptls_tx_unlock(ctx);
+	else
+		mptls_rx_unlock(sk, ctx);
 	return err;
 }
 
@@ -172,19 +200,21 @@ int mptls_setsockopt(struct sock *sk, int level, int optname,
 #ifdef TLS_TX_ZEROCOPY_RO
 	case TLS_TX_ZEROCOPY_RO:
 		/* Accepted for the API; we always copy, so it changes nothing. */
-		if (mutex_lock_interruptible(&ctx->tx.lock))
-			return -ERESTARTSYS;
+		err = mptls_tx_lock(sk, ctx, false);
+		if (err)
+			return err;
 		err = set_u32_flag(optval, optlen, true, &ctx->tx.zerocopy_ro);
-		mutex_unlock(&ctx->tx.lock);
+		mptls_tx_unlock(ctx);
 		return err;
 #endif
 #ifdef TLS_RX_EXPECT_NO_PAD
 	case TLS_RX_EXPECT_NO_PAD:
-		if (mutex_lock_interruptible(&ctx->rx.lock))
-			return -ERESTARTSYS;
+		err = mptls_rx_lock(sk, ctx, false);
+		if (err)
+			return err;
 		err = no_pad_applies(ctx) ?
 		      set_u32_flag(optval, optlen, false, &ctx->rx.no_pad) : -EINVAL;
-		mutex_unlock(&ctx->rx.lock);
+		mptls_rx_unlock(sk, ctx);
 		return err;
 #endif
 	default:
@@ -241,10 +271,11 @@ int mptls_getsockopt(struct sock *sk, int level, int optname,
 #endif
 #ifdef TLS_RX_EXPECT_NO_PAD
 	case TLS_RX_EXPECT_NO_PAD:
-		if (mutex_lock_interruptible(&ctx->rx.lock))
-			return -ERESTARTSYS;
+		err = mptls_rx_lock(sk, ctx, false);
+		if (err)
+			return err;
 		err = no_pad_applies(ctx) ? get_flag(ctx->rx.no_pad, optval, optlen) : -EINVAL;
-		mutex_unlock(&ctx->rx.lock);
+		mptls_rx_unlock(sk, ctx);
 		return err;
 #endif
 	default:

@@ -18,14 +18,14 @@
  *   - senders take the lock interruptibly; a non-blocking one that finds it
  *     held gets EAGAIN (tx_lock());
  *   - the push work only tries the lock: a sender asleep in MPTCP hands
- *     pending bytes back to it when it lets go (tx_unlock()); any other
+ *     pending bytes back to it when it lets go (mptls_tx_unlock()); any other
  *     holder lets go soon, and the work looks again 10 ms later;
  *   - shutdown never waits for a blocked sender: it shuts MPTCP down under
  *     it, and the sender wakes with EPIPE, as on TCP (mptls_tx_shutdown());
  *   - poll reads pending_len and never takes the lock.
  * Progress comes from MPTCP's wait queue: it wakes it with EPOLLOUT when send
- * space frees, and our entry there (tx_wake) queues the push work while a
- * sealed record waits.  A stalled peer costs nothing.
+ * space frees, and our entry there (ctx->wake, sockopt.c) queues the push
+ * work while a sealed record waits.  A stalled peer costs nothing.
  */
 #include <linux/highmem.h>
 #include <linux/uio.h>
@@ -49,8 +49,6 @@ static unsigned int tx_buf_size(const struct mptls_tx *tx)
 }
 
 static void tx_push_work(struct work_struct *work);
-static int tx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
-		   void *key);
 
 /* The push work's next look when the lock was briefly held (net/tls: 10 ms). */
 #define MPTLS_PUSH_RETRY	msecs_to_jiffies(10)
@@ -65,14 +63,6 @@ void mptls_tx_setup(struct mptls_ctx *ctx)
 {
 	mutex_init(&ctx->tx.lock);
 	INIT_DELAYED_WORK(&ctx->tx.push_work, tx_push_work);
-	init_waitqueue_func_entry(&ctx->tx.wake, tx_wake);
-}
-
-/* TLS_TX, under the msk lock: listen for send space from now on. */
-void mptls_tx_init(struct sock *sk, struct mptls_ctx *ctx)
-{
-	sock_owned_by_me(sk);
-	add_wait_queue(sk_sleep(sk), &ctx->tx.wake);
 }
 
 /* The record buffer, allocated on first use (buf.c). */
@@ -110,8 +100,10 @@ void mptls_tx_release_idle(struct mptls_ctx *ctx)
 	mutex_unlock(&tx->lock);
 }
 
-static int tx_lock(struct sock *sk, struct mptls_tx *tx, bool nonblock)
+int mptls_tx_lock(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 {
+	struct mptls_tx *tx = &ctx->tx;
+
 	if (nonblock)
 		return mutex_trylock(&tx->lock) ? 0 : -EAGAIN;
 	if (mutex_lock_interruptible(&tx->lock))
@@ -130,8 +122,9 @@ static bool tx_work_left(const struct mptls_tx *tx)
  * space ran out, a signal, a push work that missed the lock meanwhile) goes
  * to the work, which tries once and then waits for MPTCP's wake-up.
  */
-static void tx_unlock(struct mptls_tx *tx)
+void mptls_tx_unlock(struct mptls_ctx *ctx)
 {
+	struct mptls_tx *tx = &ctx->tx;
 	bool handoff = tx_work_left(tx);
 
 	mutex_unlock(&tx->lock);
@@ -139,16 +132,11 @@ static void tx_unlock(struct mptls_tx *tx)
 		tx_schedule_push(tx, 0);
 }
 
-/* MPTCP's wait queue, woken under its lock: only queue the work here. */
-static int tx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
-		   void *key)
+/* MPTCP woke its wait queue with send space (under its lock): queue only. */
+void mptls_tx_on_write_space(struct mptls_ctx *ctx)
 {
-	struct mptls_tx *tx = container_of(wait, struct mptls_tx, wake);
-	__poll_t events = key_to_poll(key);
-
-	if ((!events || (events & EPOLLOUT)) && READ_ONCE(tx->pending_len))
-		tx_schedule_push(tx, 0);
-	return 0;
+	if (READ_ONCE(ctx->tx.pending_len))
+		tx_schedule_push(&ctx->tx, 0);
 }
 
 /*
@@ -278,7 +266,7 @@ static void tx_push_work(struct work_struct *work)
 
 	if (!mutex_trylock(&tx->lock)) {
 		/*
-		 * A sender asleep in MPTCP calls us again from tx_unlock();
+		 * A sender asleep in MPTCP calls us again from mptls_tx_unlock();
 		 * anyone else (a sockopt, the idle work, a sender still
 		 * copying) lets go soon.  Never poll behind a sleeping sender.
 		 */
@@ -296,7 +284,7 @@ static void tx_push_work(struct work_struct *work)
 	} else {
 		tx_push(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
-	/* not tx_unlock(): what is left waits for MPTCP's wake-up */
+	/* not mptls_tx_unlock(): what is left waits for MPTCP's wake-up */
 	mutex_unlock(&tx->lock);
 }
 
@@ -359,7 +347,7 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	if (flags & ~MPTLS_TX_FLAGS)
 		return -EOPNOTSUPP;
 
-	err = tx_lock(sk, tx, flags & MSG_DONTWAIT);
+	err = mptls_tx_lock(sk, ctx, flags & MSG_DONTWAIT);
 	if (err)
 		return err;
 	if (msg->msg_controllen)
@@ -416,19 +404,17 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 out:
 	if (tx->buf)
 		mptls_idle_touch(ctx);
-	tx_unlock(tx);
+	mptls_tx_unlock(ctx);
 	return copied ? copied : err;
 }
 
 /* The end of a sendfile/splice: seal a record that MSG_MORE left open. */
 void mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx)
 {
-	struct mptls_tx *tx = &ctx->tx;
-
-	if (!READ_ONCE(ctx->tx_ready) || tx_lock(sk, tx, false))
+	if (!READ_ONCE(ctx->tx_ready) || mptls_tx_lock(sk, ctx, false))
 		return;
 	tx_flush_nonblock(sk, ctx);
-	tx_unlock(tx);
+	mptls_tx_unlock(ctx);
 }
 
 /*
@@ -465,7 +451,7 @@ bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx)
 	tx_flush_nonblock(sk, ctx);
 	now = !tx->pending_len;
 	WRITE_ONCE(tx->fin_deferred, !now);
-	tx_unlock(tx);
+	mptls_tx_unlock(ctx);
 	return now;
 }
 
@@ -486,7 +472,7 @@ void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx)
 
 	if (!READ_ONCE(ctx->tx_ready))
 		return;
-	remove_wait_queue(sk_sleep(sk), &tx->wake);
+	/* the socket's wake-ups no longer reach us (mptls_wake_stop()) */
 	cancel_delayed_work_sync(&tx->push_work);
 
 	mutex_lock(&tx->lock);
@@ -536,10 +522,10 @@ int mptls_tx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
 	struct mptls_tx *tx = &ctx->tx;
 	int err;
 
-	err = tx_lock(sk, tx, false);
+	err = mptls_tx_lock(sk, ctx, false);
 	if (err)
 		return err;
 	err = mptls_cipher_getsockopt(&tx->cs, optval, optlen);
-	tx_unlock(tx);
+	mptls_tx_unlock(ctx);
 	return err;
 }

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -685,8 +686,21 @@ static void *spread_io(void *arg)
 	while (left) {
 		int k = epoll_wait(ep, evs, 256, 10000);
 
-		if (k <= 0)
-			die("transfer stalled with %d connections left", left);
+		if (k <= 0) {
+			for (int i = 0; i < s->n; i++) {
+				struct pollfd pfd = { .fd = s->eps[i].fd, .events = POLLIN | POLLOUT };
+
+				if (done[i] == s->quota)
+					continue;
+				poll(&pfd, 1, 0);
+				fprintf(stderr, "mptls_bench: %s %d stalled at %llu of %llu bytes, poll revents 0x%x\n",
+					s->sender ? "sender" : "receiver", i,
+					(unsigned long long)done[i], (unsigned long long)s->quota,
+					pfd.revents);
+			}
+			die("%s: transfer stalled with %d connections left",
+			    s->sender ? "sender" : "receiver", left);
+		}
 		for (int j = 0; j < k; j++) {
 			int i = evs[j].data.u32;
 			struct ep *e = &s->eps[i];
