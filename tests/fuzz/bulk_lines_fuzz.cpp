@@ -10,17 +10,9 @@
 #include <string>
 
 #include "bulk.hpp"
+#include "fuzz_check.hpp"
 
 using namespace mptls::tool;
-
-namespace {
-
-void check(bool ok) {
-    if (!ok)
-        std::abort();
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0)

@@ -14,15 +14,12 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "fuzz_check.hpp"
 
 using namespace mptls::tool;
 
 namespace {
 
-void check(bool ok) {
-    if (!ok)
-        std::abort();
-}
 
 // The reference: nullopt-like {false} for a malformed count, else the value
 // in 128 bits, saturated at 2^80 so that times 2^30 it cannot wrap either.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "http.hpp"
+#include "fuzz_check.hpp"
 #include "http_digest.hpp"
 #include "json.hpp"
 
@@ -30,10 +31,6 @@ namespace {
 constexpr std::size_t kMaxLine = 8192;
 constexpr std::size_t kMaxHeaders = 100;
 
-void check(bool ok) {
-    if (!ok)
-        std::abort();
-}
 
 } // namespace
 

@@ -12,16 +12,8 @@
 #include <span>
 
 #include "mptls/error.hpp"
+#include "fuzz_check.hpp"
 #include "mptls/ktls_record_io.hpp"
-
-namespace {
-
-void check(bool ok) {
-    if (!ok)
-        std::abort();
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0 || size - 1 > mptls::kMaxRecordPlaintext)

@@ -14,18 +14,10 @@
 #include <string_view>
 
 #include "http_digest.hpp"
+#include "fuzz_check.hpp"
 #include "mptls/error.hpp"
 
 using namespace mptls::tool;
-
-namespace {
-
-void check(bool ok) {
-    if (!ok)
-        std::abort();
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string field(reinterpret_cast<const char*>(data), size);
