@@ -2,6 +2,8 @@
 // Command-line parsing and its error sentences.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "cli.hpp"
 
 namespace mptls::tool {
@@ -35,7 +37,7 @@ TEST(Cli, ServerWithDefaults) {
 
 TEST(Cli, ClientEveryCommonOption) {
     const Options o = parse({"client", "--connect", "[::1]:443", "--tls", "1.2", "--cipher", "chacha20",
-                             "--offload=user", "--transport", "tcp", "--verify", "--json", "--keylog",
+                             "--offload=user", "--transport", "tcp", "--check-data", "--json", "--keylog",
                              "keys.txt", "--bytes", "10M", "--direction", "down", "--insecure",
                              "--servername", "server"});
     EXPECT_EQ(o.connect->host, "::1");
@@ -45,7 +47,7 @@ TEST(Cli, ClientEveryCommonOption) {
     EXPECT_EQ(o.cipher->name, "chacha20");
     EXPECT_EQ(o.offload, Offload::user);
     EXPECT_EQ(o.transport, Transport::tcp);
-    EXPECT_TRUE(o.verify);
+    EXPECT_TRUE(o.check_data);
     EXPECT_TRUE(o.json);
     EXPECT_EQ(o.keylog, "keys.txt");
     EXPECT_EQ(*o.bytes, 10ull << 20);
@@ -95,7 +97,7 @@ TEST(CliErrors, EachNamesTheFix) {
     EXPECT_EQ(error_of({"client", "--connect", "h:1", "--count", "3"}),
               "option --count does not apply to mptls client");
     EXPECT_EQ(error_of({"client", "--connect"}), "option --connect needs a value");
-    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--verify=yes"}), "option --verify takes no value");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--check-data=yes"}), "option --check-data takes no value");
     EXPECT_EQ(error_of({"client"}), "mptls client needs --connect HOST:PORT");
     EXPECT_EQ(error_of({"server", "--cert", "c"}),
               "mptls server needs --listen ADDR:PORT, e.g. --listen 0.0.0.0:4433");
@@ -158,6 +160,112 @@ TEST(CliErrors, AddressForms) {
               "--connect: expected HOST:PORT or [IPv6]:PORT, got \"host:99999\"");
     EXPECT_EQ(error_of({"client", "--connect", "[::1]443"}),
               "--connect: expected HOST:PORT or [IPv6]:PORT, got \"[::1]443\"");
+}
+
+// The conventions of issue 13: short options, `help COMMAND`, --version,
+// the deprecated --verify, the progress switches, and JSON mode seen before
+// parsing (so a usage error can be a JSON object too).
+
+TEST(CliShortOptions, ClientShortFormsMeanTheLongOnes) {
+    const Options s = parse({"client", "-c", "h:1", "-t", "1.3", "-o", "user", "-T", "tcp", "-C", "-j", "-p",
+                             "-i", "-b", "64k", "-d", "down"});
+    const Options l = parse({"client", "--connect", "h:1", "--tls", "1.3", "--offload", "user", "--transport",
+                             "tcp", "--check-data", "--json", "--progress", "--insecure", "--bytes", "64k",
+                             "--direction", "down"});
+    EXPECT_EQ(s.connect->host, "h");
+    EXPECT_EQ(s.tls, VersionChoice::tls13);
+    EXPECT_EQ(s.tls, l.tls);
+    EXPECT_EQ(s.offload, Offload::user);
+    EXPECT_EQ(s.transport, Transport::tcp);
+    EXPECT_TRUE(s.check_data);
+    EXPECT_TRUE(s.json);
+    EXPECT_EQ(s.progress, ProgressMode::always);
+    EXPECT_EQ(s.progress, l.progress);
+    EXPECT_TRUE(s.insecure);
+    EXPECT_EQ(*s.bytes, 65536u);
+    EXPECT_EQ(s.direction, Direction::down);
+    EXPECT_TRUE(s.warnings.empty());
+}
+
+TEST(CliShortOptions, ServerAndHttpShortForms) {
+    const Options s = parse({"server", "-l", "0.0.0.0:4433", "-n", "3", "-s", "f.bin"});
+    EXPECT_EQ(s.listen->port, "4433");
+    EXPECT_EQ(s.count, 3u);
+    EXPECT_EQ(s.send_file, "f.bin");
+    EXPECT_EQ(parse({"client", "-c", "h:1", "-g", "/a,/b"}).get_paths, (std::vector<std::string>{"/a", "/b"}));
+}
+
+TEST(CliShortOptions, MistakesNameTheShortForm) {
+    EXPECT_EQ(error_of({"client", "-c"}), "option -c needs a value");
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "-n", "3"}), "option -n does not apply to mptls client");
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "-x"}), "unknown option -x (see mptls --help)");
+    // No bundling and no glued values: one letter per argument.
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "-jC"}), "unknown option -jC (see mptls --help)");
+    EXPECT_EQ(error_of({"client", "-ch:1"}), "unknown option -ch:1 (see mptls --help)");
+}
+
+TEST(CliShortOptions, TableHasNoClashes) {
+    std::set<std::string_view> longs;
+    std::set<char> shorts;
+    for (const OptionSpec& spec : option_specs()) {
+        EXPECT_TRUE(spec.name.starts_with("--")) << spec.name;
+        EXPECT_TRUE(longs.insert(spec.name).second) << spec.name;
+        if (spec.short_name != 0) {
+            EXPECT_TRUE(shorts.insert(spec.short_name).second) << spec.short_name;
+            // A hidden alias must not take a letter.
+            EXPECT_FALSE(spec.help.empty()) << spec.name;
+        }
+        EXPECT_NE(spec.apply, nullptr) << spec.name;
+    }
+}
+
+TEST(CliHelp, HelpCommandNamesItsTopic) {
+    EXPECT_EQ(parse({"help"}).command, Command::help);
+    EXPECT_FALSE(parse({"help"}).help_topic);
+    EXPECT_FALSE(parse({"help", "help"}).help_topic);
+    EXPECT_FALSE(parse({"--help"}).help_topic);
+    EXPECT_FALSE(parse({"-h"}).help_topic);
+    EXPECT_EQ(parse({"help", "client"}).help_topic, Command::client);
+    EXPECT_EQ(parse({"help", "server"}).help_topic, Command::server);
+    EXPECT_EQ(parse({"help", "gen-ca"}).help_topic, Command::gen_ca);
+    // The same topic as "mptls COMMAND --help", which needs nothing else.
+    EXPECT_EQ(parse({"client", "--help"}).help_topic, Command::client);
+    EXPECT_EQ(parse({"server", "-h"}).help_topic, Command::server);
+    EXPECT_EQ(parse({"gen-ca", "--help"}).command, Command::help);
+    EXPECT_EQ(error_of({"help", "serve"}), "no help for \"serve\": use mptls help server, client or gen-ca");
+    EXPECT_EQ(error_of({"help", "client", "server"}), "mptls help takes one command name, e.g. mptls help client");
+}
+
+TEST(CliVersion, LongShortAndAfterACommand) {
+    EXPECT_EQ(parse({"--version"}).command, Command::version);
+    EXPECT_EQ(parse({"-V"}).command, Command::version);
+    EXPECT_EQ(parse({"client", "--version"}).command, Command::version);
+    EXPECT_EQ(parse({"server", "-V"}).command, Command::version);
+    EXPECT_EQ(error_of({"--version=1"}), "unknown command \"--version=1\": use server, client or gen-ca (see mptls --help)");
+}
+
+TEST(CliDeprecated, VerifyIsCheckDataWithOneWarning) {
+    const Options o = parse({"client", "-c", "h:1", "--verify", "--verify"});
+    EXPECT_TRUE(o.check_data);
+    EXPECT_EQ(o.warnings, (std::vector<std::string>{"--verify is deprecated; use --check-data"}));
+    EXPECT_TRUE(parse({"server", "-l", "h:1", "--verify"}).check_data);
+    EXPECT_TRUE(parse({"client", "-c", "h:1", "--check-data"}).warnings.empty());
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "--verify=yes"}), "option --verify takes no value");
+}
+
+TEST(CliProgress, DefaultAlwaysNever) {
+    EXPECT_EQ(parse({"client", "-c", "h:1"}).progress, ProgressMode::automatic);
+    EXPECT_EQ(parse({"client", "-c", "h:1", "--progress"}).progress, ProgressMode::always);
+    EXPECT_EQ(parse({"server", "-l", "h:1", "--no-progress"}).progress, ProgressMode::never);
+    EXPECT_EQ(parse({"server", "-l", "h:1", "-p", "--no-progress"}).progress, ProgressMode::never); // the last wins
+    EXPECT_EQ(error_of({"gen-ca", "pki", "--progress"}), "option --progress does not apply to mptls gen-ca");
+}
+
+TEST(CliJson, SeenBeforeParsing) {
+    const std::vector<std::string> bad{"client", "--tls", "1.0", "--json"};
+    EXPECT_TRUE(asks_for_json(bad));
+    EXPECT_TRUE(asks_for_json(std::vector<std::string>{"server", "-j"}));
+    EXPECT_FALSE(asks_for_json(std::vector<std::string>{"client", "--jsonx", "-J"}));
 }
 
 } // namespace

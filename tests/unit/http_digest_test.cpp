@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// RFC 9530 digest fields as HTTP --verify reads and writes them.
+// RFC 9530 digest fields as HTTP --check-data reads and writes them.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -130,10 +130,10 @@ TEST(CheckReprDigest, NamesThePathAndBothDigests) {
     const std::string field = std::string("sha-256=:") + kHelloWorldB64 + ":";
     EXPECT_EQ(check_error(field, body), "(no error)");
     EXPECT_EQ(check_error(std::nullopt, body),
-              "server sent no Repr-Digest for /x; --verify needs a server that sends one");
+              "server sent no Repr-Digest for /x; --check-data needs a server that sends one");
     EXPECT_EQ(check_error("sha-512=:YWJj:", body),
               "server sent a Repr-Digest for /x without a valid sha-256 member (\"sha-512=:YWJj:\"); "
-              "--verify needs sha-256=:<base64>:");
+              "--check-data needs sha-256=:<base64>:");
     Digest other = body;
     other[31] ^= 1;
     EXPECT_EQ(check_error(field, other),

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// HTTP --verify against peers the tool does not control: the mptls client
+// HTTP --check-data against peers the tool does not control: the mptls client
 // against a canned server that sends a wrong, missing or malformed
 // Repr-Digest, and the mptls server against a hand-written client that
 // does or does not ask for one. TLS runs in OpenSSL over TCP on loopback.
@@ -95,7 +95,7 @@ std::string response_with(const std::string& extra_headers) {
 
 struct CannedCase {
     const char* name;
-    bool verify;              // run the client with --verify
+    bool verify;              // run the client with --check-data
     std::string headers;      // extra response header lines
     int exit_code;
     std::string error;        // the client's exact stderr
@@ -117,7 +117,7 @@ protected:
                                       pki_.ca_cert.string(), "--offload", "user", "--transport", "tcp",
                                       "--get", "/x", "--json"};
         if (verify)
-            args.push_back("--verify");
+            args.push_back("--check-data");
         return wait_exit(spawn_tool(args, dir_ / "out", dir_ / "err"));
     }
 
@@ -157,14 +157,14 @@ INSTANTIATE_TEST_SUITE_P(
                    std::string("mptls: body of /x does not match the server's Repr-Digest (sha-256 got ") +
                        kBodyHex + ", want " + kOtherHex + ")\n"},
         CannedCase{"NoDigest", true, "", 1,
-                   "mptls: server sent no Repr-Digest for /x; --verify needs a server that sends one\n"},
+                   "mptls: server sent no Repr-Digest for /x; --check-data needs a server that sends one\n"},
         CannedCase{"DigestWithoutColons", true, std::string("Repr-Digest: sha-256=") + kBodyB64 + "\r\n", 1,
                    std::string("mptls: server sent a Repr-Digest for /x without a valid sha-256 member "
-                               "(\"sha-256=") + kBodyB64 + "\"); --verify needs sha-256=:<base64>:\n"},
+                               "(\"sha-256=") + kBodyB64 + "\"); --check-data needs sha-256=:<base64>:\n"},
         CannedCase{"OnlySha512", true, "Repr-Digest: sha-512=:YWJj:\r\n", 1,
                    "mptls: server sent a Repr-Digest for /x without a valid sha-256 member "
-                   "(\"sha-512=:YWJj:\"); --verify needs sha-256=:<base64>:\n"},
-        // Without --verify nothing is asked for and nothing is checked.
+                   "(\"sha-512=:YWJj:\"); --check-data needs sha-256=:<base64>:\n"},
+        // Without --check-data nothing is asked for and nothing is checked.
         CannedCase{"NoVerifyIgnoresAWrongDigest", false,
                    std::string("Repr-Digest: sha-256=:") + kOtherB64 + ":\r\n", 0, ""}),
     [](const auto& info) { return std::string(info.param.name); });
@@ -289,7 +289,7 @@ TEST_F(HttpServerDigest, ServerSurvivesBadRequestsAndServesTheNext) {
     // And the server still answers a well-formed client.
     EXPECT_EQ(wait_exit(spawn_tool({"client", "--connect", addr, "--servername", "localhost", "--ca",
                                     pki_.ca_cert.string(), "--offload", "user", "--transport", "tcp", "--get",
-                                    "/x", "--verify", "--json"},
+                                    "/x", "--check-data", "--json"},
                                    dir_ / "cout", dir_ / "cerr")),
               0)
         << slurp(dir_ / "cerr");

@@ -69,12 +69,12 @@ TEST_P(ToolEndToEnd, BulkFileAndHttpWorkloads) {
     ASSERT_GT(server, 0);
     ASSERT_FALSE(addr.empty()) << slurp(dir_ / "server.err");
 
-    EXPECT_EQ(run_client(addr, {"--bytes", "3M", "--verify"}, "up"), 0) << slurp(dir_ / "up.err");
-    EXPECT_EQ(run_client(addr, {"--bytes", "3M", "--direction", "down", "--verify"}, "down"), 0)
+    EXPECT_EQ(run_client(addr, {"--bytes", "3M", "--check-data"}, "up"), 0) << slurp(dir_ / "up.err");
+    EXPECT_EQ(run_client(addr, {"--bytes", "3M", "--direction", "down", "--check-data"}, "down"), 0)
         << slurp(dir_ / "down.err");
-    EXPECT_EQ(run_client(addr, {"--send-file", (dir_ / "big.bin").string(), "--verify"}, "file"), 0)
+    EXPECT_EQ(run_client(addr, {"--send-file", (dir_ / "big.bin").string(), "--check-data"}, "file"), 0)
         << slurp(dir_ / "file.err");
-    EXPECT_EQ(run_client(addr, {"--get", "/,/index.html,/missing,/../etc/passwd", "--verify"}, "http"), 0)
+    EXPECT_EQ(run_client(addr, {"--get", "/,/index.html,/missing,/../etc/passwd", "--check-data"}, "http"), 0)
         << slurp(dir_ / "http.err");
     EXPECT_EQ(wait_exit(server), 0) << slurp(dir_ / "server.err");
 
@@ -97,7 +97,7 @@ TEST_P(ToolEndToEnd, BulkFileAndHttpWorkloads) {
     EXPECT_NE(slurp(dir_ / "server.out").find("\"role\":\"server\""), std::string::npos);
 }
 
-// --verify in HTTP mode: the mptls server sends a Repr-Digest for every
+// --check-data in HTTP mode: the mptls server sends a Repr-Digest for every
 // body and the client checks each one, also for an error page and for a
 // body that spans many records.
 TEST_P(ToolEndToEnd, HttpVerifyChecksEveryBodyAgainstTheServersDigest) {
@@ -111,7 +111,7 @@ TEST_P(ToolEndToEnd, HttpVerifyChecksEveryBodyAgainstTheServersDigest) {
     }
     auto [server, addr] = start_server(1, {"--http-root", (dir_ / "www").string()});
     ASSERT_FALSE(addr.empty()) << slurp(dir_ / "server.err");
-    EXPECT_EQ(run_client(addr, {"--get", "/,/big.bin,/missing", "--verify"}, "http"), 0)
+    EXPECT_EQ(run_client(addr, {"--get", "/,/big.bin,/missing", "--check-data"}, "http"), 0)
         << slurp(dir_ / "http.err");
     EXPECT_EQ(wait_exit(server), 0) << slurp(dir_ / "server.err");
 

@@ -34,8 +34,10 @@ std::optional<Digest> send_payload(SecureStream& s, std::uint64_t len, const Bul
         std::optional<Digest> digest;
         if (cfg.verify)
             digest = digest_of_file(file.fd.get(), len);
-        // sendfile(2) in large slices keeps the progress line alive.
-        constexpr std::uint64_t slice = 64ull << 20;
+        // sendfile(2) in slices, so the progress display has something to
+        // count: 1 MiB (a multiple of the 16 KiB record) with a display;
+        // without one, 64 MiB, so measured transfers make few calls.
+        const std::uint64_t slice = progress.active() ? 1ull << 20 : 64ull << 20;
         for (std::uint64_t off = 0; off < len; off += slice) {
             s.send_file(file.fd.get(), off, std::min(slice, len - off));
             progress.update(std::min(len, off + slice));
@@ -59,7 +61,7 @@ std::optional<Digest> send_payload(SecureStream& s, std::uint64_t len, const Bul
     return std::nullopt;
 }
 
-std::optional<Digest> receive_payload(SecureStream& s, std::uint64_t len, bool verify, bool show,
+std::optional<Digest> receive_payload(SecureStream& s, std::uint64_t len, bool verify, ProgressMode show,
                                       const char* label) {
     Progress progress(label, len, show);
     std::vector<char> buf(kChunk);
@@ -94,7 +96,7 @@ void write_digest(SecureStream& s, const Digest& d) {
 }
 
 [[noreturn]] void digest_mismatch(const Digest& sent, const Digest& received) {
-    throw Error("--verify failed: the SHA-256 of the received stream (" + to_hex(received) +
+    throw Error("--check-data failed: the SHA-256 of the received stream (" + to_hex(received) +
                 ") differs from the sender's (" + to_hex(sent) +
                 "); data was corrupted, retry with --offload user to locate the fault");
 }

@@ -23,7 +23,7 @@ struct BulkSettings {
     bool verify = false;
     std::string marker;     // fill generated payload with this text
     std::string send_file;  // send this file instead of generated payload
-    bool progress = false;  // show progress on a terminal
+    ProgressMode progress = ProgressMode::never;
 };
 
 TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64_t bytes,

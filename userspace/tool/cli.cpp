@@ -3,34 +3,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <functional>
-#include <limits>
-#include <map>
 
 namespace mptls::tool {
 namespace {
-
-enum Scope : unsigned { kServer = 1, kClient = 2, kGenCa = 4, kPeers = kServer | kClient };
-
-const char* command_name(Command c) {
-    switch (c) {
-    case Command::server: return "server";
-    case Command::client: return "client";
-    case Command::gen_ca: return "gen-ca";
-    case Command::help: return "help";
-    }
-    return "?";
-}
-
-unsigned scope_of(Command c) {
-    switch (c) {
-    case Command::server: return kServer;
-    case Command::client: return kClient;
-    case Command::gen_ca: return kGenCa;
-    case Command::help: return 0;
-    }
-    return 0;
-}
 
 std::vector<std::string> split_list(const std::string& text) {
     std::vector<std::string> out;
@@ -52,49 +27,24 @@ HostPort parse_address_option(const std::string& value, const std::string& optio
     }
 }
 
-struct OptionDef {
-    unsigned scope;
-    bool takes_value;
-    std::function<void(Options&, const std::string&)> apply;
-};
+void set_check_data(Options& o, const std::string&) { o.check_data = true; }
 
-const std::map<std::string, OptionDef, std::less<>>& option_table() {
-    static const std::map<std::string, OptionDef, std::less<>> table = {
-        {"--tls", {kPeers, true, [](Options& o, const std::string& v) {
-             if (v == "1.2") o.tls = VersionChoice::tls12;
-             else if (v == "1.3") o.tls = VersionChoice::tls13;
-             else if (v == "default") o.tls = VersionChoice::any;
-             else throw UsageError("--tls takes 1.2, 1.3 or default, not \"" + v + "\"");
-         }}},
-        {"--cipher", {kPeers, true, [](Options& o, const std::string& v) {
-             o.cipher = find_cipher_by_name(v);
-             if (o.cipher == nullptr)
-                 throw UsageError("--cipher takes " + std::string(cipher_names()) + ", not \"" + v + "\"");
-         }}},
-        {"--offload", {kPeers, true, [](Options& o, const std::string& v) {
-             if (v == "kernel") o.offload = Offload::kernel;
-             else if (v == "user") o.offload = Offload::user;
-             else throw UsageError("--offload takes kernel or user, not \"" + v + "\"");
-         }}},
-        {"--transport", {kPeers, true, [](Options& o, const std::string& v) {
-             if (v == "mptcp") o.transport = Transport::mptcp;
-             else if (v == "tcp") o.transport = Transport::tcp;
-             else throw UsageError("--transport takes mptcp or tcp, not \"" + v + "\"");
-         }}},
-        {"--verify", {kPeers, false, [](Options& o, const std::string&) { o.verify = true; }}},
-        {"--json", {kPeers, false, [](Options& o, const std::string&) { o.json = true; }}},
-        {"--keylog", {kPeers, true, [](Options& o, const std::string& v) { o.keylog = v; }}},
-        {"--send-file", {kPeers, true, [](Options& o, const std::string& v) { o.send_file = v; }}},
-        {"--marker", {kPeers, true, [](Options& o, const std::string& v) {
-             if (v.empty()) throw UsageError("--marker needs a non-empty string");
-             o.marker = v;
-         }}},
-        {"--listen", {kServer, true, [](Options& o, const std::string& v) {
-             o.listen = parse_address_option(v, "--listen");
-         }}},
-        {"--cert", {kServer, true, [](Options& o, const std::string& v) { o.cert = v; }}},
-        {"--key", {kServer, true, [](Options& o, const std::string& v) { o.key = v; }}},
-        {"--count", {kServer, true, [](Options& o, const std::string& v) {
+// Short options: the long name's first letter, given to the option typed
+// most often; a second option with that letter gets the capital (-C
+// --check-data, -T --transport). Exceptions follow common tools: -n for a
+// count, -V for the version, -h for help.
+std::vector<OptionSpec> make_option_specs() {
+    return {
+        // Server.
+        {"--listen", 'l', "ADDR:PORT", kServer,
+         "address to listen on, e.g. 0.0.0.0:4433 or [::]:4433 (port 0: any)", "",
+         [](Options& o, const std::string& v) { o.listen = parse_address_option(v, "--listen"); }},
+        {"--cert", 0, "FILE", kServer, "server certificate chain (PEM)", "",
+         [](Options& o, const std::string& v) { o.cert = v; }},
+        {"--key", 0, "FILE", kServer, "the certificate's private key (PEM)", "",
+         [](Options& o, const std::string& v) { o.key = v; }},
+        {"--count", 'n', "N", kServer, "serve N connections, one after the other (0 = forever; default 1)", "",
+         [](Options& o, const std::string& v) {
              const DecimalParse n = parse_decimal(v);
              if (n.status == DecimalParse::too_large)
                  throw UsageError("--count takes at most " + std::to_string(kMaxU64) +
@@ -102,36 +52,123 @@ const std::map<std::string, OptionDef, std::less<>>& option_table() {
              if (n.status != DecimalParse::ok)
                  throw UsageError("--count takes a number of connections (0 = forever), not \"" + v + "\"");
              o.count = n.value;
-         }}},
-        {"--http-root", {kServer, true, [](Options& o, const std::string& v) { o.http_root = v; }}},
-        {"--ready-file", {kServer, true, [](Options& o, const std::string& v) { o.ready_file = v; }}},
-        {"--connect", {kClient, true, [](Options& o, const std::string& v) {
-             o.connect = parse_address_option(v, "--connect");
-         }}},
-        {"--ca", {kClient, true, [](Options& o, const std::string& v) { o.ca = v; }}},
-        {"--insecure", {kClient, false, [](Options& o, const std::string&) { o.insecure = true; }}},
-        {"--servername", {kClient, true, [](Options& o, const std::string& v) { o.servername = v; }}},
-        {"--bytes", {kClient, true, [](Options& o, const std::string& v) {
-             o.bytes = parse_byte_count(v, "--bytes");
-         }}},
-        {"--direction", {kClient, true, [](Options& o, const std::string& v) {
+         }},
+        {"--http-root", 0, "DIR", kServer, "answer HTTP/1.1 GET requests with files from DIR", "",
+         [](Options& o, const std::string& v) { o.http_root = v; }},
+        {"--ready-file", 0, "FILE", kServer, "write the bound ADDR:PORT to FILE once listening", "",
+         [](Options& o, const std::string& v) { o.ready_file = v; }},
+
+        // Client.
+        {"--connect", 'c', "HOST:PORT", kClient, "server to connect to (IPv6 in brackets: [::1]:4433)", "",
+         [](Options& o, const std::string& v) { o.connect = parse_address_option(v, "--connect"); }},
+        {"--ca", 0, "FILE", kClient, "trust anchors (default: the system store)", "",
+         [](Options& o, const std::string& v) { o.ca = v; }},
+        {"--insecure", 'i', "", kClient, "skip certificate and host name verification", "",
+         [](Options& o, const std::string&) { o.insecure = true; }},
+        {"--servername", 0, "NAME", kClient, "name to verify and send as SNI (default: the --connect host)", "",
+         [](Options& o, const std::string& v) { o.servername = v; }},
+        {"--bytes", 'b', "N", kClient, "bulk transfer of N bytes (suffix k, M, G = 1024^n)", "",
+         [](Options& o, const std::string& v) { o.bytes = parse_byte_count(v, "--bytes"); }},
+        {"--direction", 'd', "up|down", kClient, "up: the client sends (default); down: the server sends", "",
+         [](Options& o, const std::string& v) {
              if (v == "up") o.direction = Direction::up;
              else if (v == "down") o.direction = Direction::down;
              else throw UsageError("--direction takes up (client to server) or down, not \"" + v + "\"");
-         }}},
-        {"--get", {kClient, true, [](Options& o, const std::string& v) {
+         }},
+        {"--get", 'g', "/a,/b", kClient, "HTTP/1.1 GETs on one keep-alive connection", "",
+         [](Options& o, const std::string& v) {
              for (auto& p : split_list(v)) {
                  if (p.front() != '/')
                      throw UsageError("--get paths must start with /, not \"" + p + "\"");
                  o.get_paths.push_back(p);
              }
              if (o.get_paths.empty()) throw UsageError("--get needs at least one path, e.g. --get /index.html");
-         }}},
-        {"--san", {kGenCa, true, [](Options& o, const std::string& v) {
+         }},
+
+        // Server and client.
+        {"--send-file", 's', "PATH", kPeers,
+         "client: upload this file; server: answer download requests with it\n"
+         "(sendfile(2) with kernel offload)", "",
+         [](Options& o, const std::string& v) { o.send_file = v; }},
+        {"--marker", 0, "TEXT", kPeers, "fill generated payload (and an HTTP header) with TEXT", "",
+         [](Options& o, const std::string& v) {
+             if (v.empty()) throw UsageError("--marker needs a non-empty string");
+             o.marker = v;
+         }},
+        {"--tls", 't', "1.2|1.3|default", kPeers, "TLS version (default: OpenSSL's choice, 1.2 or 1.3)", "",
+         [](Options& o, const std::string& v) {
+             if (v == "1.2") o.tls = VersionChoice::tls12;
+             else if (v == "1.3") o.tls = VersionChoice::tls13;
+             else if (v == "default") o.tls = VersionChoice::any;
+             else throw UsageError("--tls takes 1.2, 1.3 or default, not \"" + v + "\"");
+         }},
+        {"--cipher", 0, cipher_names(), kPeers, "cipher (default: OpenSSL's choice)", "",
+         [](Options& o, const std::string& v) {
+             o.cipher = find_cipher_by_name(v);
+             if (o.cipher == nullptr)
+                 throw UsageError("--cipher takes " + std::string(cipher_names()) + ", not \"" + v + "\"");
+         }},
+        {"--offload", 'o', "kernel|user", kPeers, "record crypto in the kernel (default) or in OpenSSL", "",
+         [](Options& o, const std::string& v) {
+             if (v == "kernel") o.offload = Offload::kernel;
+             else if (v == "user") o.offload = Offload::user;
+             else throw UsageError("--offload takes kernel or user, not \"" + v + "\"");
+         }},
+        {"--transport", 'T', "mptcp|tcp", kPeers, "IPPROTO_MPTCP (default; falls back to TCP) or TCP", "",
+         [](Options& o, const std::string& v) {
+             if (v == "mptcp") o.transport = Transport::mptcp;
+             else if (v == "tcp") o.transport = Transport::tcp;
+             else throw UsageError("--transport takes mptcp or tcp, not \"" + v + "\"");
+         }},
+        {"--check-data", 'C', "", kPeers,
+         "check the SHA-256 of the transferred stream on both ends\n"
+         "(--get: each body against the server's Repr-Digest)", "", set_check_data},
+        // The old name of --check-data: it read as certificate verification.
+        {"--verify", 0, "", kPeers, "", "--check-data", set_check_data},
+        {"--keylog", 0, "FILE", kPeers, "append NSS key log lines (SSLKEYLOGFILE format)", "",
+         [](Options& o, const std::string& v) { o.keylog = v; }},
+        {"--json", 'j', "", kPeers,
+         "one JSON object per connection on stdout; a failure is one too:\n"
+         "{\"error\":{\"message\":...,\"command\":...,\"kind\":...}}", "",
+         [](Options& o, const std::string&) { o.json = true; }},
+        {"--progress", 'p', "", kPeers,
+         "show transfer progress on stderr even when it is not a terminal\n"
+         "(default: only on a terminal; one line per update in a file)", "",
+         [](Options& o, const std::string&) { o.progress = ProgressMode::always; }},
+        {"--no-progress", 0, "", kPeers, "no progress, not even on a terminal", "",
+         [](Options& o, const std::string&) { o.progress = ProgressMode::never; }},
+
+        // gen-ca.
+        {"--san", 0, "NAME[,NAME...]", kGenCa, "also name these hosts or addresses in the server certificate", "",
+         [](Options& o, const std::string& v) {
              for (auto& n : split_list(v)) o.sans.push_back(n);
-         }}},
+         }},
+
+        // Every command: they end parsing (see parse_command_line).
+        {"--help", 'h', "", kEveryCommand, "show this help; after a command, its own (as mptls help COMMAND)", "",
+         [](Options& o, const std::string&) {
+             o.help_topic = o.command;
+             o.command = Command::help;
+         }},
+        {"--version", 'V', "", kEveryCommand, "print \"mptls VERSION\" and exit", "",
+         [](Options& o, const std::string&) { o.command = Command::version; }},
     };
-    return table;
+}
+
+const OptionSpec* find_option(std::string_view typed) {
+    for (const OptionSpec& spec : option_specs()) {
+        if (typed.starts_with("--") ? typed == spec.name
+                                    : typed.size() == 2 && spec.short_name != 0 && typed[1] == spec.short_name)
+            return &spec;
+    }
+    return nullptr;
+}
+
+void note_deprecated(Options& o, const OptionSpec& spec) {
+    const std::string warning =
+        std::string(spec.name) + " is deprecated; use " + std::string(spec.replaced_by);
+    if (std::find(o.warnings.begin(), o.warnings.end(), warning) == o.warnings.end())
+        o.warnings.push_back(warning);
 }
 
 void validate(const Options& o) {
@@ -156,6 +193,7 @@ void validate(const Options& o) {
             throw UsageError("mptls gen-ca needs a directory, e.g. mptls gen-ca ./pki");
         break;
     case Command::help:
+    case Command::version:
         break;
     }
 }
@@ -206,44 +244,92 @@ std::uint64_t parse_byte_count(const std::string& text, const std::string& optio
     return n.value * unit;
 }
 
+std::span<const OptionSpec> option_specs() {
+    static const std::vector<OptionSpec> specs = make_option_specs();
+    return specs;
+}
+
+const char* command_name(Command c) {
+    switch (c) {
+    case Command::server: return "server";
+    case Command::client: return "client";
+    case Command::gen_ca: return "gen-ca";
+    case Command::help: return "help";
+    case Command::version: return "version";
+    }
+    return "?";
+}
+
+unsigned scope_of(Command c) {
+    switch (c) {
+    case Command::server: return kServer;
+    case Command::client: return kClient;
+    case Command::gen_ca: return kGenCa;
+    case Command::help: case Command::version: return 0;
+    }
+    return 0;
+}
+
+std::optional<Command> command_by_name(std::string_view name) {
+    for (const Command c : {Command::server, Command::client, Command::gen_ca}) {
+        if (name == command_name(c))
+            return c;
+    }
+    return std::nullopt;
+}
+
+bool asks_for_json(std::span<const std::string> args) {
+    return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--json" || a == "-j"; });
+}
+
 Options parse_command_line(std::span<const std::string> args) {
     Options o;
     if (args.empty())
         throw UsageError("missing command: use mptls server, mptls client or mptls gen-ca (see mptls --help)");
     const std::string& cmd = args[0];
-    if (cmd == "server") o.command = Command::server;
-    else if (cmd == "client") o.command = Command::client;
-    else if (cmd == "gen-ca") o.command = Command::gen_ca;
-    else if (cmd == "help" || cmd == "--help" || cmd == "-h") return o;
-    else throw UsageError("unknown command \"" + cmd + "\": use server, client or gen-ca (see mptls --help)");
+    if (cmd == "--help" || cmd == "-h")
+        return o;
+    if (cmd == "--version" || cmd == "-V") {
+        o.command = Command::version;
+        return o;
+    }
+    if (cmd == "help") {
+        // "mptls help COMMAND" prints what "mptls COMMAND --help" does.
+        if (args.size() > 2)
+            throw UsageError("mptls help takes one command name, e.g. mptls help client");
+        if (args.size() == 2 && args[1] != "help") {
+            o.help_topic = command_by_name(args[1]);
+            if (!o.help_topic)
+                throw UsageError("no help for \"" + args[1] + "\": use mptls help server, client or gen-ca");
+        }
+        return o;
+    }
+    const auto command = command_by_name(cmd);
+    if (!command)
+        throw UsageError("unknown command \"" + cmd + "\": use server, client or gen-ca (see mptls --help)");
+    o.command = *command;
 
     for (std::size_t i = 1; i < args.size(); ++i) {
         std::string name = args[i];
         std::optional<std::string> inline_value;
-        if (name == "--help" || name == "-h") {
-            o.command = Command::help;
-            return o;
-        }
-        if (!name.starts_with("--")) {
+        if (!name.starts_with("-")) {
             if (o.command == Command::gen_ca && o.pki_dir.empty()) {
                 o.pki_dir = name;
                 continue;
             }
             throw UsageError("unexpected argument \"" + name + "\" (see mptls --help)");
         }
-        if (const auto eq = name.find('='); eq != std::string::npos) {
+        if (const auto eq = name.find('='); name.starts_with("--") && eq != std::string::npos) {
             inline_value = name.substr(eq + 1);
             name.resize(eq);
         }
-        const auto& table = option_table();
-        const auto it = table.find(name);
-        if (it == table.end())
+        const OptionSpec* spec = find_option(name);
+        if (spec == nullptr)
             throw UsageError("unknown option " + name + " (see mptls --help)");
-        const OptionDef& def = it->second;
-        if ((def.scope & scope_of(o.command)) == 0)
+        if ((spec->scope & scope_of(o.command)) == 0)
             throw UsageError("option " + name + " does not apply to mptls " + command_name(o.command));
         std::string value;
-        if (def.takes_value) {
+        if (!spec->value_name.empty()) {
             if (inline_value) {
                 value = *inline_value;
             } else {
@@ -254,54 +340,15 @@ Options parse_command_line(std::span<const std::string> args) {
         } else if (inline_value) {
             throw UsageError("option " + name + " takes no value");
         }
-        def.apply(o, value);
+        if (!spec->replaced_by.empty())
+            note_deprecated(o, *spec);
+        spec->apply(o, value);
+        // --help and --version answer at once, whatever else is missing.
+        if (o.command == Command::help || o.command == Command::version)
+            return o;
     }
     validate(o);
     return o;
-}
-
-std::string usage_text() {
-    return R"(mptls - TLS over Multipath TCP with the record layer in the kernel
-
-Usage:
-  mptls server --listen ADDR:PORT --cert FILE --key FILE [--count N]
-               [--http-root DIR] [--send-file PATH] [--marker TEXT]
-               [--ready-file FILE] [COMMON]
-  mptls client --connect HOST:PORT [--ca FILE | --insecure] [--servername NAME]
-               [--bytes N [--direction up|down] | --send-file PATH | --get /a,/b]
-               [--marker TEXT] [COMMON]
-  mptls gen-ca DIR [--san NAME[,NAME...]]
-
-Common options:
-  --tls 1.2|1.3|default        TLS version (default: OpenSSL's choice, 1.2 or 1.3)
-  --cipher aes128gcm|aes256gcm|chacha20|aes128ccm
-  --offload kernel|user        record crypto in the kernel (default) or in OpenSSL
-  --transport mptcp|tcp        IPPROTO_MPTCP (default; falls back to TCP) or TCP
-  --verify                     check the SHA-256 of the transferred stream on both ends
-                               (--get: each body against the server's Repr-Digest)
-  --keylog FILE                append NSS key log lines (SSLKEYLOGFILE format)
-  --json                       one JSON object per connection on stdout
-
-Server:
-  --listen ADDR:PORT           e.g. 0.0.0.0:4433 or [::]:4433 (port 0 = any)
-  --count N                    serve N connections, one after the other (0 = forever; default 1)
-  --http-root DIR              answer HTTP/1.1 GET requests with files from DIR
-  --send-file PATH             answer download requests with this file
-  --marker TEXT                fill generated payload (and an HTTP header) with TEXT
-  --ready-file FILE            write the bound ADDR:PORT to FILE once listening
-
-Client:
-  --bytes N                    bulk transfer of N bytes (suffix k, M, G = 1024^n)
-  --direction up|down          up: client sends (default); down: server sends
-  --send-file PATH             upload this file (sendfile(2) with kernel offload)
-  --get /a,/b                  HTTP/1.1 GETs on one keep-alive connection
-  --ca FILE                    trust anchors (default: system store)
-  --insecure                   skip certificate and host name verification
-  --servername NAME            name to verify and send as SNI (default: the --connect host)
-
-gen-ca writes ca.pem, ca.key, server.pem and server.key; the server certificate
-names server, localhost, 127.0.0.1, ::1 and every --san entry.
-)";
 }
 
 } // namespace mptls::tool

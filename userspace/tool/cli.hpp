@@ -17,19 +17,25 @@
 
 namespace mptls::tool {
 
-enum class Command { server, client, gen_ca, help };
+enum class Command { server, client, gen_ca, help, version };
 enum class Direction { up, down }; // up: client -> server
+// automatic: a progress line when stderr is a terminal; --progress forces
+// it (into a log file, one line each update), --no-progress turns it off.
+enum class ProgressMode { automatic, always, never };
 
 struct Options {
     Command command = Command::help;
+    // Command::help: whose help to print; nullopt: the overview.
+    std::optional<Command> help_topic;
 
     // Shared by client and server.
     VersionChoice tls = VersionChoice::any;
     const CipherSpec* cipher = nullptr; // nullptr: OpenSSL's default choice
     Offload offload = Offload::kernel;
     Transport transport = Transport::mptcp;
-    bool verify = false;
+    bool check_data = false; // SHA-256 of the stream (or each HTTP body) on both ends
     bool json = false;
+    ProgressMode progress = ProgressMode::automatic;
     std::string keylog;
     std::string send_file;
     std::string marker;
@@ -53,6 +59,9 @@ struct Options {
     // gen-ca.
     std::string pki_dir;
     std::vector<std::string> sans;
+
+    // Sentences for stderr that do not stop the run (a deprecated option).
+    std::vector<std::string> warnings;
 };
 
 // A mistake on the command line (exit code 2).
@@ -63,6 +72,36 @@ public:
 
 // args excludes argv[0]. Throws UsageError.
 Options parse_command_line(std::span<const std::string> args);
+
+// Where an option applies: a bit per command.
+enum OptionScope : unsigned {
+    kServer = 1, kClient = 2, kGenCa = 4,
+    kPeers = kServer | kClient,
+    kEveryCommand = kServer | kClient | kGenCa,
+};
+
+// One option as the parser reads it and as --help and the man page show it:
+// both come from this one table, so they cannot disagree.
+struct OptionSpec {
+    std::string_view name;        // "--connect"
+    char short_name;              // 'c'; 0 for none
+    std::string_view value_name;  // "HOST:PORT"; empty for a flag
+    unsigned scope;               // OptionScope bits
+    std::string_view help;        // lines joined by '\n'; empty for a hidden alias
+    std::string_view replaced_by; // a deprecated alias names its successor
+    void (*apply)(Options&, const std::string& value);
+};
+// In the order --help lists them.
+std::span<const OptionSpec> option_specs();
+
+const char* command_name(Command c);
+unsigned scope_of(Command c);
+// "server", "client", "gen-ca"; nullopt for anything else.
+std::optional<Command> command_by_name(std::string_view name);
+
+// Whether the command line asks for JSON output, judged without parsing it
+// (it may be wrong): a usage error is reported in JSON too.
+bool asks_for_json(std::span<const std::string> args);
 
 inline constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
 
@@ -76,7 +115,5 @@ DecimalParse parse_decimal(std::string_view text);
 // "10M" -> 10485760; suffixes k, M, G (powers of 1024). Throws UsageError,
 // naming option and, for a count past 2^64 - 1 bytes, that limit.
 std::uint64_t parse_byte_count(const std::string& text, const std::string& option);
-
-std::string usage_text();
 
 } // namespace mptls::tool

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bulk.hpp"
+#include "error_report.hpp"
 #include "http.hpp"
 #include "mptls/error.hpp"
 #include "mptls/mptcp_stats.hpp"
@@ -105,8 +106,8 @@ void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
     ConnectionReport r = make_report("server", s, o);
     const auto first = s.read_line(kMaxRequestLine);
     if (first && is_bulk_request(*first)) {
-        const BulkSettings cfg{.verify = o.verify, .marker = o.marker, .send_file = o.send_file,
-                               .progress = !o.json};
+        const BulkSettings cfg{.verify = o.check_data, .marker = o.marker, .send_file = o.send_file,
+                               .progress = o.progress};
         r.transfer = serve_bulk(s, *first, cfg);
     } else if (first && is_http_request(*first)) {
         r.transfer = serve_http(s, *first, HttpServerSettings{.root = o.http_root, .marker = o.marker});
@@ -166,8 +167,9 @@ int run_server(const Options& o) {
         try {
             serve_one(std::move(sock), ctx, o);
         } catch (...) {
-            const Error e = current_exception_as_error();
-            std::fprintf(stderr, "mptls: %s: %s\n", peer.c_str(), one_line(e.what()).c_str());
+            Failure f = current_failure(Failure::connection, "server");
+            f.peer = peer;
+            report_failure(f, o.json);
             ++failures;
         }
     }
@@ -184,11 +186,11 @@ int run_client(const Options& o) {
     ConnectionReport r = make_report("client", s, o);
 
     if (!o.get_paths.empty()) {
-        r.transfer = run_http_client(s, peer_name, o.get_paths, o.verify);
+        r.transfer = run_http_client(s, peer_name, o.get_paths, o.check_data);
     } else if (o.bytes || !o.send_file.empty() || o.direction == Direction::down) {
         // A bare --direction down fetches whatever the server offers (its --send-file).
-        const BulkSettings cfg{.verify = o.verify, .marker = o.marker, .send_file = o.send_file,
-                               .progress = !o.json};
+        const BulkSettings cfg{.verify = o.check_data, .marker = o.marker, .send_file = o.send_file,
+                               .progress = o.progress};
         r.transfer = run_bulk_client(s, o.direction, o.bytes.value_or(0), cfg);
     }
     r.mptcp = finish_connection(s);

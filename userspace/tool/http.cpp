@@ -238,7 +238,7 @@ TransferResult serve_http(SecureStream& s, std::string line, const HttpServerSet
             throw;
         }
         const bool close = h.connection_close;
-        // Hash only when asked: the lab times this server without --verify.
+        // Hash only when asked: the lab times this server without --check-data.
         const bool with_digest = h.want_repr_digest && wants_sha256(*h.want_repr_digest);
         HttpExchange x{.path = target, .status = 0, .bytes = 0, .sha256 = {}, .ms = {}};
 

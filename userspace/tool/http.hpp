@@ -67,7 +67,7 @@ bool is_http_request(const std::string& first_line);
 TransferResult serve_http(SecureStream& s, std::string first_line, const HttpServerSettings& cfg);
 
 // GETs every path in order on one connection; the last request carries
-// "Connection: close". With hash_bodies (--verify), each request asks for
+// "Connection: close". With hash_bodies (--check-data), each request asks for
 // a Repr-Digest (RFC 9530) and each body's SHA-256 must match it; a missing
 // or different digest throws Error.
 TransferResult run_http_client(SecureStream& s, const std::string& host,

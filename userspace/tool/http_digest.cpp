@@ -155,11 +155,11 @@ bool wants_sha256(std::string_view field) {
 void check_repr_digest(const std::string& path, const std::optional<std::string>& field,
                        const Digest& got) {
     if (!field)
-        throw Error("server sent no Repr-Digest for " + path + "; --verify needs a server that sends one");
+        throw Error("server sent no Repr-Digest for " + path + "; --check-data needs a server that sends one");
     const auto want = parse_repr_digest_sha256(*field);
     if (!want)
         throw Error("server sent a Repr-Digest for " + path + " without a valid sha-256 member (\"" +
-                    field->substr(0, 120) + "\"); --verify needs sha-256=:<base64>:");
+                    field->substr(0, 120) + "\"); --check-data needs sha-256=:<base64>:");
     if (*want != got)
         throw Error("body of " + path + " does not match the server's Repr-Digest (sha-256 got " +
                     to_hex(got) + ", want " + to_hex(*want) + ")");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The sha-256 part of the RFC 9530 digest fields, which HTTP --verify uses:
+// The sha-256 part of the RFC 9530 digest fields, which HTTP --check-data uses:
 // the client asks with Want-Repr-Digest, the server answers with Repr-Digest.
 // Both fields are RFC 8941 dictionaries. Pure functions, tested directly.
 #pragma once
@@ -31,7 +31,7 @@ std::optional<Digest> parse_repr_digest_sha256(std::string_view field);
 // above 0 (a weight of 0 means "not acceptable").
 bool wants_sha256(std::string_view field);
 
-// --verify for one response: throws Error naming the path when the server
+// --check-data for one response: throws Error naming the path when the server
 // declared no usable sha-256 (field is nullopt when the header was absent)
 // or when it differs from got, the SHA-256 of the body as received.
 void check_repr_digest(const std::string& path, const std::optional<std::string>& field,

@@ -37,7 +37,7 @@ std::vector<char> make_pattern(const std::string& marker, std::size_t size) {
             out[i] = line[i % line.size()];
         return out;
     }
-    // Non-repeating within the block, so a misplaced record shows up in --verify.
+    // Non-repeating within the block, so a misplaced record shows up in --check-data.
     std::uint32_t x = 2463534242u;
     for (auto& c : out) {
         x ^= x << 13;

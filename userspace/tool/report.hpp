@@ -16,9 +16,9 @@ struct HttpExchange {
     std::string path;
     int status = 0;
     std::uint64_t bytes = 0;
-    std::string sha256; // hex, only with --verify
+    std::string sha256; // hex, only with --check-data
     // Client: from writing the request to having read the whole body (with
-    // --verify, hashing it as it arrives included). The server leaves it empty.
+    // --check-data, hashing it as it arrives included). The server leaves it empty.
     std::optional<double> ms;
 };
 
