@@ -97,7 +97,7 @@ def commentary(summary, handover, paper):
             L.append("- **Handover, MPTCP (offload=%s).** WiFi vanished after a third of the "
                      "download; the client's data-level acknowledgement stalled for %.2f s and "
                      "then the transfer went on over 3G in the same connection and TLS session "
-                     "(client exit %d, --verify %s).\n" % (
+                     "(client exit %d, --check-data %s).\n" % (
                          h["offload"], h["stall_s"], h["client_rc"], h["client_verify"]))
         else:
             L.append("- **Handover, TCP over WiFi (offload=%s).** After the cut the client "

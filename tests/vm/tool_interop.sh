@@ -5,7 +5,7 @@
 # programs whose TLS is plain userspace OpenSSL, over MPTCP (`mptcpize run`
 # makes their sockets MPTCP).  Byte-exact in both kernel directions:
 #   kernel RX  nginx, and `openssl s_server -HTTP`, serve a file with its
-#              RFC 9530 Repr-Digest; `mptls client --get --verify` (kernel
+#              RFC 9530 Repr-Digest; `mptls client --get --check-data` (kernel
 #              offload) checks the body against it;
 #   kernel TX  `mptls server --http-root` (kernel offload) serves a file,
 #              curl and `openssl s_client` fetch it.
@@ -70,7 +70,7 @@ CONF
 client_from_nginx() {
 	local tls=$1 out
 	out=$("$bin" client --connect 127.0.0.1:8443 --servername localhost --ca "$work/pki/ca.pem" \
-		--tls "$tls" --offload kernel --get /blob.bin --verify --json) || return 1
+		--tls "$tls" --offload kernel --get /blob.bin --check-data --json) || return 1
 	echo "$out"
 	grep -q "\"sha256\":\"$want\"" <<<"$out" &&
 	grep -q '"offload":{"tx":"kernel","rx":"kernel"}' <<<"$out" &&
@@ -88,7 +88,7 @@ client_from_s_server() {
 	local server=$!
 	wait_port "$port" || return 1
 	out=$("$bin" client --connect "127.0.0.1:$port" --servername localhost --ca "$work/pki/ca.pem" \
-		--tls "$tls" --offload kernel --get /blob.http --verify --json) || return 1
+		--tls "$tls" --offload kernel --get /blob.http --check-data --json) || return 1
 	wait "$server"
 	echo "$out"
 	grep -q "\"sha256\":\"$want\"" <<<"$out" &&

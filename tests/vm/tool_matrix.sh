@@ -3,7 +3,7 @@
 #
 # The mptls tool end to end inside the VM: client and server over loopback
 # for every TLS version x cipher x offload x transport, each transfer in both
-# directions with --verify (SHA-256 of the stream checked on both ends), plus
+# directions with --check-data (SHA-256 of the stream checked on both ends), plus
 # sendfile, HTTP keep-alive and the "module not loaded" sentence. Prints TAP.
 #
 # Knobs (all optional):
@@ -92,8 +92,8 @@ transfer_both_ways() {
 	local opts=(--tls "$version" --cipher "$cipher" --offload "$offload" --transport "$transport")
 	local want_version=TLSv$version
 	start_server --count 2 "${opts[@]}" || show_logs || return 1
-	client "${opts[@]}" --bytes "$bytes" --verify >"$work/up.out" 2>"$work/up.err" &&
-		client "${opts[@]}" --bytes "$bytes" --direction down --verify \
+	client "${opts[@]}" --bytes "$bytes" --check-data >"$work/up.out" 2>"$work/up.err" &&
+		client "${opts[@]}" --bytes "$bytes" --direction down --check-data \
 			>"$work/down.out" 2>"$work/down.err" &&
 		stop_server || { show_logs; return 1; }
 	local f
@@ -114,8 +114,8 @@ sendfile_and_http() {
 	echo "<h1>mptls</h1>" >"$work/www/index.html"
 	start_server --count 2 --http-root "$work/www" --send-file "$work/www/big.bin" "${opts[@]}" ||
 		show_logs || return 1
-	client "${opts[@]}" --bytes 0 --direction down --verify >"$work/file.out" 2>"$work/file.err" &&
-		client "${opts[@]}" --get /,/big.bin,/missing --verify >"$work/http.out" 2>"$work/http.err" &&
+	client "${opts[@]}" --bytes 0 --direction down --check-data >"$work/file.out" 2>"$work/file.err" &&
+		client "${opts[@]}" --get /,/big.bin,/missing --check-data >"$work/http.out" 2>"$work/http.err" &&
 		stop_server || { show_logs; return 1; }
 	local sum
 	sum=$(sha256sum "$work/www/big.bin" | cut -d' ' -f1)
@@ -150,7 +150,7 @@ for offload in $offloads; do
 	for transport in $transports; do
 		for version in $versions; do
 			for cipher in $ciphers; do
-				tap_check "TLS $version $cipher offload=$offload transport=$transport up+down --verify" \
+				tap_check "TLS $version $cipher offload=$offload transport=$transport up+down --check-data" \
 					transfer_both_ways "$version" "$cipher" "$offload" "$transport"
 			done
 		done
