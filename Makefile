@@ -3,7 +3,9 @@
 # mptls: kernel TLS for Multipath TCP.  The two commands a newcomer needs:
 #   make lab     the main job: build, boot the VM, run the lab
 #   make check   every test
-# Both install what they need first (scripts/setup).  KVER=6.1 (default) or
+# and the one that packages it for servers (debian/, scripts/deb):
+#   make deb     the Debian packages mptls-dkms and mptls of HEAD, in build/deb/
+# All three install what they need first (scripts/setup).  KVER=6.1 (default) or
 # KVER=6.12 picks the stock Debian kernel for the single-kernel targets.
 
 KVER ?= 6.1
@@ -11,7 +13,7 @@ KERNELS := 6.1 6.12
 BUILD := $(CURDIR)/build
 
 .PHONY: all setup module modules module-debug warn-test-module test-programs userspace \
-	check unit-test vm-test lab bench soak dkms-install install clean help check-debug
+	check unit-test vm-test lab bench soak dkms-install install clean help check-debug deb
 
 all: modules userspace
 
@@ -70,6 +72,10 @@ bench: setup
 soak: setup
 	@$(MAKE) -s all
 	@scripts/soak $(SOAK_ARGS)
+
+# The Debian packages, built with dpkg-buildpackage from a git archive of HEAD.
+deb: setup
+	@scripts/deb
 
 # Builds and installs for the running kernel on a real machine.
 dkms-install:
