@@ -2,7 +2,12 @@
 # Names of the stock Debian kernels mptls targets, shared by setup, the VM
 # runner and the Makefile.  Sourced, not run.
 
-SUPPORTED_KERNELS="6.1 6.12"
+# 6.12-rt is Debian's PREEMPT_RT flavour of 6.12 (spinlocks sleep, softirqs
+# run in threads): the hardest test of our locking, so its kernel suites run
+# in make check.  6.12-cloud is what cloud images boot; setup fetches it and
+# tests/packages/kernel_configs checks that its config has what mptls needs.
+SUPPORTED_KERNELS="6.1 6.12 6.12-rt"
+EXTRA_KERNELS="6.12-cloud"
 
 # The meta package that tracks each series.  Debian bumps the ABI number behind
 # it (6.1.0-N, 6.12.X+deb12), so we resolve it at run time and never hard-code N.
@@ -10,10 +15,12 @@ kernel_meta_package() {
 	case "$1" in
 	6.1) echo linux-image-amd64 ;;
 	6.12) echo linux-image-6.12-amd64 ;;
+	6.12-rt) echo linux-image-6.12-rt-amd64 ;;
+	6.12-cloud) echo linux-image-6.12-cloud-amd64 ;;
 	# A debug series (6.12-debug) has no package: scripts/debug-kernel
 	# builds it from linux-source and pins its release as setup does.
 	*-debug) echo "kernel $1 is built here: run scripts/debug-kernel ${1%-debug} (make check-debug)" >&2; return 1 ;;
-	*) echo "unknown kernel series '$1' (supported: $SUPPORTED_KERNELS)" >&2; return 1 ;;
+	*) echo "unknown kernel series '$1' (supported: $SUPPORTED_KERNELS $EXTRA_KERNELS)" >&2; return 1 ;;
 	esac
 }
 

@@ -33,6 +33,17 @@ tap_done() {
 	[ "$tap_failures" -eq 0 ]
 }
 
+# kernel_series: the name scripts/vm and setup use for the running kernel
+# (6.1, 6.12, 6.12-rt).
+kernel_series() {
+	local r
+	r=$(uname -r)
+	case "$r" in
+	*-rt-*) echo "$(cut -d. -f1,2 <<<"$r")-rt" ;;
+	*) cut -d. -f1,2 <<<"$r" ;;
+	esac
+}
+
 module_loaded() { [ -d /sys/module/mptls ]; }
 
 load_mptls() {
