@@ -16,7 +16,7 @@ KERNELS := $(VM_KERNELS) 6.12-cloud
 BUILD := $(CURDIR)/build
 
 .PHONY: all setup module modules module-debug warn-test-module test-programs userspace \
-	check unit-test vm-test lab bench soak dkms-install install clean help check-debug deb
+	check unit-test vm-test lab bench soak dkms-install install clean help check-debug check-packages deb
 
 all: modules userspace
 
@@ -61,6 +61,11 @@ check: setup
 check-debug: setup
 	@$(MAKE) -s test-programs
 	@tests/check-debug
+
+# The Debian packages installed, loaded and used in a guest of every kernel
+# (tests/check-packages; make check does it on 6.12-rt only).
+check-packages: setup
+	@tests/check-packages
 
 lab: setup
 	@$(MAKE) -s all
