@@ -66,6 +66,16 @@ wait_until() {
 	done
 }
 
+# wait_port PORT: until something listens on TCP (or MPTCP) PORT, 10 s at most.
+wait_port() {
+	local i
+	for i in $(seq 200); do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # mib NS NAME: a TCP/MPTCP MIB counter in NS (absolute, nstat's history untouched).
 mib() {
 	ip netns exec "$1" nstat -asz "$2" | awk -v n="$2" '$1 == n { print $2 }'

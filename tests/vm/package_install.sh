@@ -123,14 +123,6 @@ signed_by_dkms_key() {
 	openssl x509 -inform DER -in /var/lib/dkms/mok.pub -noout -subject | grep -qF "$signer"
 }
 
-wait_port() {	# PORT
-	local i
-	for i in $(seq 200); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # The installed tool, kernel records both ways, over MPTCP: the client checks
 # the body's digest, the server and the client both report kernel offload.

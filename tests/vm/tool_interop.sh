@@ -24,14 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_port() {	# PORT: until something listens on 127.0.0.1:PORT
-	local i
-	for i in $(seq 200); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 setup() {
 	"$bin" gen-ca "$work/pki" >/dev/null &&
