@@ -40,6 +40,13 @@ ci = struct.pack('<HH8s16s4s8s', 0x0304, 51, b'\1' * 8, b'\2' * 16, b'\3' * 4, b
 SOL_TLS, TLS_TX, TLS_RX, TCP_ULP = 282, 1, 2, 31
 plaintext = b'x' * CHUNK
 
+def send_sealed_by_kernel(s):
+    """kTLS TX on s (tls.ko on TCP, mptls on MPTCP), then the plaintext."""
+    s.setsockopt(socket.SOL_TCP, TCP_ULP, b'tls')
+    s.setsockopt(SOL_TLS, TLS_TX, ci)
+    for _ in range(CHUNKS):
+        s.sendall(plaintext)
+
 def listener(port):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -59,10 +66,7 @@ def sealed_by_tls_ko():
     t = threading.Thread(target=drain)
     t.start()
     s = socket.create_connection(('127.0.0.1', 5998))
-    s.setsockopt(socket.SOL_TCP, TCP_ULP, b'tls')
-    s.setsockopt(SOL_TLS, TLS_TX, ci)
-    for _ in range(CHUNKS):
-        s.sendall(plaintext)
+    send_sealed_by_kernel(s)
     s.close()
     t.join()
     ls.close()
@@ -90,10 +94,7 @@ for _ in range(N):
     if sender == 'stock':
         s.sendall(wire)
     else:
-        s.setsockopt(socket.SOL_TCP, TCP_ULP, b'tls')
-        s.setsockopt(SOL_TLS, TLS_TX, ci)
-        for _ in range(CHUNKS):
-            s.sendall(plaintext)
+        send_sealed_by_kernel(s)
     s.close()
 t.join()
 # The tls server reads plaintext; the plain one reads whatever came.
