@@ -63,7 +63,7 @@ check-debug: setup
 	@tests/check-debug
 
 # The Debian packages installed, loaded and used in a guest of every kernel
-# (tests/check-packages; make check does it on 6.12-rt only).
+# (tests/check-packages; not in make check: DKMS compiles in the guest).
 check-packages: setup
 	@tests/check-packages
 
