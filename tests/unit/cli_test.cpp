@@ -270,3 +270,52 @@ TEST(CliJson, SeenBeforeParsing) {
 
 } // namespace
 } // namespace mptls::tool
+
+namespace mptls::tool {
+namespace {
+
+TEST(CliWrapper, EverythingAfterDashDashIsTheCommand) {
+    const Options c = parse({"client", "-c", "h:1", "-t", "1.3", "--", "sh", "-c", "cat --json -j", "--"});
+    EXPECT_EQ(c.command, Command::client);
+    EXPECT_EQ(c.tls, VersionChoice::tls13);
+    EXPECT_EQ(c.exec_argv, (std::vector<std::string>{"sh", "-c", "cat --json -j", "--"}));
+    EXPECT_FALSE(c.json);
+    const Options s = parse({"server", "-l", "h:1", "-m", "3", "-n", "0", "--", "cat", "f"});
+    EXPECT_EQ(s.exec_argv, (std::vector<std::string>{"cat", "f"}));
+    EXPECT_EQ(s.max_conns, 3u);
+    EXPECT_EQ(s.count, 0u);
+    // A --json for the command is not one for mptls.
+    const std::vector<std::string> args{"client", "-c", "h:1", "--", "tool", "--json"};
+    EXPECT_FALSE(asks_for_json(args));
+}
+
+TEST(CliWrapper, MistakesNameTheFix) {
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "--"}), "-- must be followed by a command to run, e.g. -- cat file");
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "--", ""}), "-- must be followed by a command to run, e.g. -- cat file");
+    EXPECT_EQ(error_of({"gen-ca", "d", "--", "cat"}),
+              "mptls gen-ca runs no command; -- CMD is for mptls server and client");
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "-o", "user", "--", "cat"}),
+              "-- CMD needs --offload kernel: the command reads and writes the socket itself, so the "
+              "kernel must do the record crypto");
+    const std::string moves = " cannot be combined with -- CMD: the command moves the data";
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "-b", "1k", "--", "cat"}), "--bytes" + moves);
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "-g", "/", "--", "cat"}), "--get" + moves);
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "-d", "down", "--", "cat"}), "--direction" + moves);
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "-C", "--", "cat"}), "--check-data" + moves);
+    EXPECT_EQ(error_of({"server", "-l", "h:1", "--http-root", "/", "--", "cat"}), "--http-root" + moves);
+    EXPECT_EQ(error_of({"server", "-l", "h:1", "-s", "f", "--", "cat"}), "--send-file" + moves);
+    EXPECT_EQ(error_of({"server", "-l", "h:1", "--marker", "m", "--", "cat"}), "--marker" + moves);
+}
+
+TEST(CliServer, MaxConnsRange) {
+    EXPECT_EQ(parse({"server", "-l", "h:1"}).max_conns, kDefaultMaxConns);
+    EXPECT_EQ(parse({"server", "-l", "h:1", "--max-conns", "1"}).max_conns, 1u);
+    EXPECT_EQ(parse({"server", "-l", "h:1", "--max-conns=10000"}).max_conns, 10000u);
+    for (const char* bad : {"0", "10001", "-1", "x", "", "99999999999999999999999"})
+        EXPECT_EQ(error_of({"server", "-l", "h:1", "-m", bad}),
+                  std::string("--max-conns takes a number of connections from 1 to 10000, not \"") + bad + "\"");
+    EXPECT_EQ(error_of({"client", "-c", "h:1", "--max-conns", "2"}), "option --max-conns does not apply to mptls client");
+}
+
+} // namespace
+} // namespace mptls::tool

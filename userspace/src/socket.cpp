@@ -86,7 +86,9 @@ Listener listen_on(const HostPort& where, Transport transport) {
     if (::bind(s.fd.get(), ai->ai_addr, ai->ai_addrlen) != 0)
         throw Error::from_errno("cannot bind " + where.host + ":" + where.port +
                                     " (is another server running there?)", errno);
-    if (::listen(s.fd.get(), 64) != 0)
+    // SOMAXCONN (capped by net.core.somaxconn): clients beyond --max-conns
+    // wait here, and a burst of them should not see refused connections.
+    if (::listen(s.fd.get(), SOMAXCONN) != 0)
         throw Error::from_errno("cannot listen on " + where.host + ":" + where.port, errno);
     Listener l{.sock = std::move(s), .bound = {}};
     l.bound = local_address(l.sock.fd.get());

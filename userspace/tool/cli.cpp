@@ -29,6 +29,9 @@ HostPort parse_address_option(const std::string& value, const std::string& optio
 
 void set_check_data(Options& o, const std::string&) { o.check_data = true; }
 
+// One thread per connection: far below the usual limit on threads.
+constexpr std::uint64_t kMaxConnsLimit = 10000;
+
 // Short options: the long name's first letter, given to the option typed
 // most often; a second option with that letter gets the capital (-C
 // --check-data, -T --transport). Exceptions follow common tools: -n for a
@@ -43,7 +46,8 @@ std::vector<OptionSpec> make_option_specs() {
          [](Options& o, const std::string& v) { o.cert = v; }},
         {"--key", 0, "FILE", kServer, "the certificate's private key (PEM)", "",
          [](Options& o, const std::string& v) { o.key = v; }},
-        {"--count", 'n', "N", kServer, "serve N connections, one after the other (0 = forever; default 1)", "",
+        {"--count", 'n', "N", kServer, "serve N connections, then exit when they are done (0 = forever;\n"
+         "default 1)", "",
          [](Options& o, const std::string& v) {
              const DecimalParse n = parse_decimal(v);
              if (n.status == DecimalParse::too_large)
@@ -52,6 +56,16 @@ std::vector<OptionSpec> make_option_specs() {
              if (n.status != DecimalParse::ok)
                  throw UsageError("--count takes a number of connections (0 = forever), not \"" + v + "\"");
              o.count = n.value;
+         }},
+        {"--max-conns", 'm', "N", kServer,
+         "handle at most N connections at once (default 64; 1: one after the\n"
+         "other); further clients wait in the listen queue", "",
+         [](Options& o, const std::string& v) {
+             const DecimalParse n = parse_decimal(v);
+             if (n.status != DecimalParse::ok || n.value == 0 || n.value > kMaxConnsLimit)
+                 throw UsageError("--max-conns takes a number of connections from 1 to " +
+                                  std::to_string(kMaxConnsLimit) + ", not \"" + v + "\"");
+             o.max_conns = n.value;
          }},
         {"--http-root", 0, "DIR", kServer, "answer HTTP/1.1 GET requests with files from DIR", "",
          [](Options& o, const std::string& v) { o.http_root = v; }},
@@ -171,7 +185,29 @@ void note_deprecated(Options& o, const OptionSpec& spec) {
         o.warnings.push_back(warning);
 }
 
+// With "-- CMD" the command moves the data, so the tool's own workloads
+// and what only they use are mistakes, named with the fix.
+void validate_exec(const Options& o) {
+    if (o.offload != Offload::kernel)
+        throw UsageError("-- CMD needs --offload kernel: the command reads and writes the socket "
+                         "itself, so the kernel must do the record crypto");
+    const auto refuse = [](bool given, const char* option) {
+        if (given)
+            throw UsageError(std::string(option) + " cannot be combined with -- CMD: the command "
+                             "moves the data");
+    };
+    refuse(o.bytes.has_value(), "--bytes");
+    refuse(!o.get_paths.empty(), "--get");
+    refuse(o.direction == Direction::down, "--direction");
+    refuse(!o.send_file.empty(), "--send-file");
+    refuse(!o.http_root.empty(), "--http-root");
+    refuse(o.check_data, "--check-data");
+    refuse(!o.marker.empty(), "--marker");
+}
+
 void validate(const Options& o) {
+    if (!o.exec_argv.empty())
+        validate_exec(o);
     switch (o.command) {
     case Command::server:
         if (!o.listen)
@@ -279,7 +315,9 @@ std::optional<Command> command_by_name(std::string_view name) {
 }
 
 bool asks_for_json(std::span<const std::string> args) {
-    return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--json" || a == "-j"; });
+    // What follows "--" belongs to the command that mptls runs.
+    const auto end = std::find(args.begin(), args.end(), std::string("--"));
+    return std::any_of(args.begin(), end, [](const std::string& a) { return a == "--json" || a == "-j"; });
 }
 
 Options parse_command_line(std::span<const std::string> args) {
@@ -311,6 +349,14 @@ Options parse_command_line(std::span<const std::string> args) {
 
     for (std::size_t i = 1; i < args.size(); ++i) {
         std::string name = args[i];
+        if (name == "--") {
+            if (o.command == Command::gen_ca)
+                throw UsageError("mptls gen-ca runs no command; -- CMD is for mptls server and client");
+            o.exec_argv.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+            if (o.exec_argv.empty() || o.exec_argv.front().empty())
+                throw UsageError("-- must be followed by a command to run, e.g. -- cat file");
+            break;
+        }
         std::optional<std::string> inline_value;
         if (!name.starts_with("-")) {
             if (o.command == Command::gen_ca && o.pki_dir.empty()) {

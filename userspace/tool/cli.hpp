@@ -23,6 +23,9 @@ enum class Direction { up, down }; // up: client -> server
 // it (into a log file, one line each update), --no-progress turns it off.
 enum class ProgressMode { automatic, always, never };
 
+// How many connections a server handles at once unless --max-conns says.
+inline constexpr std::uint64_t kDefaultMaxConns = 64;
+
 struct Options {
     Command command = Command::help;
     // Command::help: whose help to print; nullopt: the overview.
@@ -44,6 +47,7 @@ struct Options {
     std::optional<HostPort> listen;
     std::string cert, key;
     std::uint64_t count = 1; // 0 = forever
+    std::uint64_t max_conns = kDefaultMaxConns; // connections served at once
     std::string http_root;
     std::string ready_file;
 
@@ -55,6 +59,10 @@ struct Options {
     std::optional<std::uint64_t> bytes;
     Direction direction = Direction::up;
     std::vector<std::string> get_paths;
+
+    // Server and client: "-- CMD ARGS..." runs CMD per connection with the
+    // kernel-TLS socket as its stdin and stdout (wrapper mode); empty: off.
+    std::vector<std::string> exec_argv;
 
     // gen-ca.
     std::string pki_dir;

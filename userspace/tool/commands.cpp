@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "commands.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <unistd.h>
 
 #include "bulk.hpp"
@@ -16,6 +22,7 @@
 #include "mptls/test_pki.hpp"
 #include "payload.hpp"
 #include "report.hpp"
+#include "wrapper.hpp"
 
 namespace mptls::tool {
 namespace {
@@ -101,7 +108,35 @@ bool is_transient_accept_error(int err) {
     }
 }
 
+// Wrapper mode: the command gets the socket once the kernel has both keys
+// and this process none (release_socket() wipes them); r gets its outcome.
+CommandOutcome run_wrapped(SecureStream s, ConnectionReport& r, const Options& o) {
+    const bool is_mptcp = s.socket().is_mptcp;
+    const Socket sock = std::move(s).release_socket();
+    const CommandOutcome out = run_command_on_socket(sock.fd.get(), o.exec_argv);
+    r.transfer.workload = "exec";
+    r.transfer.duration_ms = out.ms;
+    r.transfer.exit_status = out.status;
+    if (out.exec_errno == 0)
+        r.mptcp = query_mptcp_stats(sock.fd.get(), is_mptcp);
+    end_wrapped_connection(sock.fd.get(), kLingerAfterCommand);
+    return out;
+}
+
+void serve_exec(Socket sock, TlsContext& ctx, const Options& o) {
+    SecureStream s = SecureStream::establish(std::move(sock), ctx, "");
+    ConnectionReport r = make_report("server", s, o);
+    const CommandOutcome out = run_wrapped(std::move(s), r, o);
+    if (out.exec_errno != 0)
+        throw Error(command_start_error(o.exec_argv, out.exec_errno), out.exec_errno);
+    print_report(r, o);
+    if (out.status != 0)
+        throw Error(o.exec_argv.front() + " exited with status " + std::to_string(out.status));
+}
+
 void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
+    if (!o.exec_argv.empty())
+        return serve_exec(std::move(sock), ctx, o);
     SecureStream s = SecureStream::establish(std::move(sock), ctx, "");
     ConnectionReport r = make_report("server", s, o);
     const auto first = s.read_line(kMaxRequestLine);
@@ -117,6 +152,49 @@ void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
     }
     r.mptcp = finish_connection(s);
     print_report(r, o);
+}
+
+// At most `max` connections at once: the accept loop takes a slot before
+// accept(2), so further clients wait in the listen queue.
+class ConnectionSlots {
+public:
+    explicit ConnectionSlots(std::uint64_t max) : max_(max) {}
+    void acquire() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return active_ < max_; });
+        ++active_;
+    }
+    void release() {
+        // Notified under the lock: once the last one is out, the waiter in
+        // wait_until_idle() may return and destroy this object.
+        const std::lock_guard lock(mutex_);
+        --active_;
+        changed_.notify_all();
+    }
+    void wait_until_idle() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return active_ == 0; });
+    }
+
+private:
+    const std::uint64_t max_;
+    std::mutex mutex_; // protects active_
+    std::condition_variable changed_;
+    std::uint64_t active_ = 0;
+};
+
+// One connection, whatever happens in it: nothing a peer sends may end the
+// server. A failure is one line naming the peer, and counts.
+void serve_guarded(Socket sock, TlsContext& ctx, const Options& o, std::atomic<int>& failures) {
+    const std::string peer = peer_address(sock.fd.get());
+    try {
+        serve_one(std::move(sock), ctx, o);
+    } catch (...) {
+        Failure f = current_failure(Failure::connection, "server");
+        f.peer = peer;
+        report_failure(f, o.json);
+        ++failures;
+    }
 }
 
 } // namespace
@@ -147,32 +225,50 @@ int run_server(const Options& o) {
     std::fprintf(stderr, "mptls: listening on %s (%s)\n", listener.bound.c_str(),
                  listener.sock.is_mptcp ? "mptcp" : "tcp");
 
-    int failures = 0;
+    // One connection at a time runs in this thread, as before --max-conns;
+    // more run in a thread each. Their progress lines would overwrite each
+    // other on a terminal, so a concurrent server shows them only with -p.
+    Options conn_opts = o;
+    if (o.max_conns > 1 && o.progress == ProgressMode::automatic)
+        conn_opts.progress = ProgressMode::never;
+    ConnectionSlots slots(o.max_conns);
+    std::atomic<int> failures{0};
     for (std::uint64_t served = 0; o.count == 0 || served < o.count;) {
+        slots.acquire();
         Socket sock;
         try {
             sock = accept_connection(listener);
         } catch (const Error& e) {
+            slots.release();
             // accept(2) hands over network errors pending on the new
             // connection; that connection is gone, the listener is fine.
-            if (!is_transient_accept_error(e.sys_errno()))
+            if (!is_transient_accept_error(e.sys_errno())) {
+                slots.wait_until_idle();
                 throw;
+            }
             std::fprintf(stderr, "mptls: %s\n", one_line(e.what()).c_str());
             continue;
         }
         ++served;
-        const std::string peer = peer_address(sock.fd.get());
-        // Nothing a peer sends may end the server: every failure, whatever
-        // its type, is one line naming the peer, and the next one is served.
+        if (o.max_conns == 1) {
+            serve_guarded(std::move(sock), ctx, conn_opts, failures);
+            slots.release();
+            continue;
+        }
         try {
-            serve_one(std::move(sock), ctx, o);
-        } catch (...) {
-            Failure f = current_failure(Failure::connection, "server");
-            f.peer = peer;
-            report_failure(f, o.json);
+            std::thread([&, sock = std::move(sock)]() mutable {
+                serve_guarded(std::move(sock), ctx, conn_opts, failures);
+                slots.release();
+            }).detach();
+        } catch (const std::system_error& e) {
+            // No thread: that connection is closed unserved; the next may fare better.
+            slots.release();
+            std::fprintf(stderr, "mptls: cannot start a thread for a connection (%s); it was closed\n",
+                         e.what());
             ++failures;
         }
     }
+    slots.wait_until_idle();
     return failures == 0 ? 0 : 1;
 }
 
@@ -185,6 +281,16 @@ int run_client(const Options& o) {
     SecureStream s = SecureStream::establish(std::move(sock), ctx, peer_name);
     ConnectionReport r = make_report("client", s, o);
 
+    if (!o.exec_argv.empty()) {
+        // The command's exit status is ours, as with env(1) or timeout(1).
+        const CommandOutcome out = run_wrapped(std::move(s), r, o);
+        if (out.exec_errno != 0) {
+            std::fprintf(stderr, "mptls: %s\n", command_start_error(o.exec_argv, out.exec_errno).c_str());
+            return out.status;
+        }
+        print_report(r, o);
+        return out.status;
+    }
     if (!o.get_paths.empty()) {
         r.transfer = run_http_client(s, peer_name, o.get_paths, o.check_data);
     } else if (o.bytes || !o.send_file.empty() || o.direction == Direction::down) {

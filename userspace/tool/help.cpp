@@ -22,16 +22,36 @@ struct CommandHelp {
 
 constexpr CommandHelp kCommands[] = {
     {Command::server, "accept TLS connections: bulk transfers, files and HTTP/1.1",
-     "  mptls server -l ADDR:PORT --cert FILE --key FILE [-n N]\n"
-     "               [--http-root DIR] [-s PATH] [--marker TEXT] [--ready-file FILE] [OPTION...]\n",
+     "  mptls server -l ADDR:PORT --cert FILE --key FILE [-n N] [-m N]\n"
+     "               [--http-root DIR] [-s PATH] [--marker TEXT] [--ready-file FILE] [OPTION...]\n"
+     "  mptls server -l ADDR:PORT --cert FILE --key FILE [-n N] [-m N] [OPTION...] -- CMD [ARG...]\n",
      "mptls gen-ca writes a certificate and key to try it with. Nothing a peer\n"
      "sends stops the server: a failed connection is one line on stderr naming\n"
-     "the peer (and one JSON error object with -j), and the next one is served.\n"},
+     "the peer (and one JSON error object with -j), and the next one is served.\n"
+     "Up to -m connections are served at once, each in a thread of its own\n"
+     "(progress then only with -p).\n"
+     "\n"
+     "With -- CMD, each connection runs CMD once the kernel has its keys, with\n"
+     "the kernel-TLS socket as stdin and stdout (as inetd does with TCP).\n"
+     "See mptls help client for what CMD sees. A command that exits non-zero\n"
+     "or cannot start is a failed connection.\n"},
     {Command::client, "connect, run one transfer or HTTP GETs, and report",
      "  mptls client -c HOST:PORT [--ca FILE | -i] [--servername NAME]\n"
-     "               [-b N [-d up|down] | -s PATH | -g /a,/b] [--marker TEXT] [OPTION...]\n",
+     "               [-b N [-d up|down] | -s PATH | -g /a,/b] [--marker TEXT] [OPTION...]\n"
+     "  mptls client -c HOST:PORT [--ca FILE | -i] [--servername NAME] [OPTION...] -- CMD [ARG...]\n",
      "With -d down and neither -b nor -s, the client fetches what the server\n"
-     "offers with its own --send-file.\n"},
+     "offers with its own --send-file.\n"
+     "\n"
+     "With -- CMD (after the handshake and the key push) CMD runs with the\n"
+     "kernel-TLS socket as stdin and stdout, stderr and the environment ours,\n"
+     "no other fd, and no key or OpenSSL state left in any process. What CMD\n"
+     "writes goes out in TLS records the kernel seals. It reads the peer's\n"
+     "data; the peer's close_notify, an alert or a TLS 1.3 session ticket\n"
+     "makes read(2) fail with EIO (the kernel's kTLS rule for a plain read),\n"
+     "and a peer that closes without close_notify reads as end of file. When\n"
+     "CMD exits, mptls sends close_notify and waits up to 2 s for the peer's.\n"
+     "The exit status is CMD's (127: not found, 126: cannot run), 1 or 2 if\n"
+     "mptls failed before CMD ran.\n"},
     {Command::gen_ca, "write a test CA and a server certificate it signed",
      "  mptls gen-ca DIR [--san NAME[,NAME...]]\n",
      "gen-ca writes ca.pem, ca.key, server.pem and server.key in DIR. The\n"

@@ -81,6 +81,8 @@ std::string to_json(const ConnectionReport& r) {
     j.key("duration_ms").value(r.transfer.duration_ms);
     j.key("goodput_mbps").value(goodput_mbps(r.transfer));
     j.key("verify").value(r.transfer.verify);
+    if (r.transfer.exit_status)
+        j.key("exit_status").value(static_cast<std::uint64_t>(*r.transfer.exit_status));
     if (!r.transfer.requests.empty()) {
         j.key("requests").begin_array();
         for (const auto& x : r.transfer.requests) {
@@ -123,6 +125,8 @@ std::string to_human(const ConnectionReport& r) {
                   static_cast<unsigned long long>(r.transfer.bytes_received),
                   r.transfer.duration_ms, goodput_mbps(r.transfer), r.transfer.verify.c_str());
     std::string out = buf;
+    if (r.transfer.exit_status)
+        out += ", command exit status " + std::to_string(*r.transfer.exit_status);
     for (const auto& x : r.transfer.requests) {
         out += "\n  GET " + one_line(x.path) + " -> " + std::to_string(x.status) + ", " +
                std::to_string(x.bytes) + " bytes";

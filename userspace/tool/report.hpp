@@ -23,11 +23,12 @@ struct HttpExchange {
 };
 
 struct TransferResult {
-    std::string workload = "none"; // "bulk", "file", "http" or "none"
+    std::string workload = "none"; // "bulk", "file", "http", "exec" or "none"
     std::uint64_t bytes_sent = 0;     // application payload we sent
     std::uint64_t bytes_received = 0; // application payload we received
     double duration_ms = 0;
     std::string verify = "off"; // "off" or "ok" (a mismatch is an error)
+    std::optional<int> exit_status; // workload "exec": how the command ended
     std::vector<HttpExchange> requests;
 };
 
