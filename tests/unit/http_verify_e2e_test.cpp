@@ -13,6 +13,7 @@
 #include "mptls/error.hpp"
 #include "mptls/secure_stream.hpp"
 #include "mptls/test_pki.hpp"
+#include "canned_http_server.hpp"
 #include "tool_process.hpp"
 
 namespace mptls {
@@ -21,73 +22,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace mptls::test;
 
-constexpr std::size_t kMaxLine = 8192;
-
 // The body every canned response carries, and digests of it and of a near miss.
 constexpr const char* kBody = "hello\n";
 constexpr const char* kBodyHex = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
 constexpr const char* kBodyB64 = "WJG1tSLV3whtD/CxEPvZ0hu0/HFjrzTQgoai6Eb2vgM=";
 constexpr const char* kOtherHex = "0655937a5582c55b9ac610ed7ce474ed9be0a0fbefe9afcba31b36040be5530b";
 constexpr const char* kOtherB64 = "BlWTelWCxVuaxhDtfOR07ZvgoPvv6a/Loxs2BAvlUws="; // of "hellO\n"
-
-// Reads a request line and its header lines; "" once the peer is done.
-std::string read_request(SecureStream& s) {
-    std::string request;
-    while (const auto line = s.read_line(kMaxLine)) {
-        if (line->empty())
-            return request;
-        request += *line + "\n";
-    }
-    return request;
-}
-
-// Answers one GET on one connection with a canned response, then waits
-// for the client to finish (close_notify, or an abrupt exit on error).
-class CannedHttpServer {
-public:
-    CannedHttpServer(const TestPki& pki, std::string response)
-        : ctx_(TlsSettings{.role = Role::server, .version = VersionChoice::any, .cipher = nullptr,
-                           .offload = Offload::user, .cert_file = pki.server_cert,
-                           .key_file = pki.server_key, .ca_file = {}, .verify_peer = false,
-                           .keylog_file = {}}),
-          listener_(listen_on({"127.0.0.1", "0"}, Transport::tcp)) {
-        done_ = std::async(std::launch::async, [this, response = std::move(response)] {
-            SecureStream s = SecureStream::establish(accept_connection(listener_), ctx_, "");
-            const std::string request = read_request(s);
-            s.write_all(response);
-            try {
-                char buf[256];
-                while (s.read_some(buf) != 0) {
-                }
-                s.send_close_notify();
-            } catch (const Error&) {
-                // The client rejected the response and went away.
-            }
-            return request;
-        });
-    }
-    ~CannedHttpServer() { stop(); }
-
-    const std::string& address() const { return listener_.bound; }
-
-    // What the client sent; call once the client has exited.
-    std::string request() {
-        stop();
-        try {
-            return done_.get();
-        } catch (const Error& e) {
-            return std::string("(no request: ") + e.what() + ")";
-        }
-    }
-
-private:
-    // Unblocks accept() if the client never came; an accepted connection is not affected.
-    void stop() { ::shutdown(listener_.sock.fd.get(), SHUT_RDWR); }
-
-    TlsContext ctx_;
-    Listener listener_;
-    std::future<std::string> done_;
-};
 
 std::string response_with(const std::string& extra_headers) {
     return "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n" + extra_headers + "Connection: close\r\n\r\n" + kBody;

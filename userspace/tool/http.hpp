@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// A minimal HTTP/1.1 workload: GET only, Content-Length bodies, keep-alive.
+// A minimal HTTP/1.1 workload: GET only, keep-alive. The server sends
+// Content-Length bodies; the client reads any framing RFC 9112 allows
+// (Content-Length, chunked, to the end of the connection; http_response.hpp).
 // Enough to measure a web-like request mix, not a general web server.
 #pragma once
 
@@ -57,9 +59,6 @@ struct RequestLine {
     std::string target;
 };
 RequestLine parse_request_line(std::string_view line);
-
-// "HTTP/1.1 200 OK" -> 200; nullopt unless "HTTP/1.<d> <ddd>[ reason]".
-std::optional<int> parse_status_line(std::string_view line);
 
 bool is_http_request(const std::string& first_line);
 // Serves requests until the client asks to close or sends close_notify.

@@ -92,6 +92,8 @@ std::string to_json(const ConnectionReport& r) {
             j.key("bytes").value(x.bytes);
             if (x.ms)
                 j.key("ms").value(*x.ms);
+            if (!x.framing.empty())
+                j.key("framing").value(x.framing);
             if (!x.sha256.empty())
                 j.key("sha256").value(x.sha256);
             j.end_object();
@@ -130,6 +132,8 @@ std::string to_human(const ConnectionReport& r) {
     for (const auto& x : r.transfer.requests) {
         out += "\n  GET " + one_line(x.path) + " -> " + std::to_string(x.status) + ", " +
                std::to_string(x.bytes) + " bytes";
+        if (!x.framing.empty())
+            out += " (" + x.framing + ")";
         if (x.ms) {
             std::snprintf(buf, sizeof buf, " in %.3f ms", *x.ms);
             out += buf;

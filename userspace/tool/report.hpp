@@ -20,6 +20,9 @@ struct HttpExchange {
     // Client: from writing the request to having read the whole body (with
     // --check-data, hashing it as it arrives included). The server leaves it empty.
     std::optional<double> ms;
+    // Client: how the body was delimited: "content-length", "chunked",
+    // "close" (to the end of the connection) or "none" (204, 304, 1xx).
+    std::string framing;
 };
 
 struct TransferResult {
