@@ -297,7 +297,17 @@ int run_client(const Options& o) {
         // A bare --direction down fetches whatever the server offers (its --send-file).
         const BulkSettings cfg{.verify = o.check_data, .marker = o.marker, .send_file = o.send_file,
                                .progress = o.progress};
+        const auto start = std::chrono::steady_clock::now();
         r.transfer = run_bulk_client(s, o.direction, o.bytes.value_or(0), cfg);
+        r.mptcp = finish_connection(s);
+        // An upload is done when the server has it all, not when our kernel
+        // took the last byte: the server sends its close_notify only after
+        // reading the whole payload, so the upload is timed to its arrival.
+        if (o.direction == Direction::up)
+            r.transfer.duration_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        print_report(r, o);
+        return 0;
     }
     r.mptcp = finish_connection(s);
     print_report(r, o);
