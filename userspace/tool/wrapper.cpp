@@ -21,28 +21,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// posix_spawn's two attribute objects, each destroyed on every path.
-struct SpawnFileActions {
-    posix_spawn_file_actions_t actions;
-    SpawnFileActions() {
-        if (const int rc = posix_spawn_file_actions_init(&actions); rc != 0)
+// Owns one of posix_spawn's attribute objects: Init on construction,
+// Destroy on every path out.
+template <typename T, int (*Init)(T*), int (*Destroy)(T*)>
+struct SpawnObject {
+    T value;
+    SpawnObject() {
+        if (const int rc = Init(&value); rc != 0)
             throw Error::from_errno("cannot prepare to run the command", rc);
     }
-    ~SpawnFileActions() { posix_spawn_file_actions_destroy(&actions); }
-    SpawnFileActions(const SpawnFileActions&) = delete;
-    SpawnFileActions& operator=(const SpawnFileActions&) = delete;
+    ~SpawnObject() { Destroy(&value); }
+    SpawnObject(const SpawnObject&) = delete;
+    SpawnObject& operator=(const SpawnObject&) = delete;
 };
-
-struct SpawnAttr {
-    posix_spawnattr_t attr;
-    SpawnAttr() {
-        if (const int rc = posix_spawnattr_init(&attr); rc != 0)
-            throw Error::from_errno("cannot prepare to run the command", rc);
-    }
-    ~SpawnAttr() { posix_spawnattr_destroy(&attr); }
-    SpawnAttr(const SpawnAttr&) = delete;
-    SpawnAttr& operator=(const SpawnAttr&) = delete;
-};
+using SpawnFileActions = SpawnObject<posix_spawn_file_actions_t, posix_spawn_file_actions_init,
+                                     posix_spawn_file_actions_destroy>;
+using SpawnAttr = SpawnObject<posix_spawnattr_t, posix_spawnattr_init, posix_spawnattr_destroy>;
 
 void check(int rc, const char* what) {
     if (rc != 0)
@@ -64,9 +58,9 @@ CommandOutcome run_command_on_socket(int sock, const std::vector<std::string>& a
     // adddup2 clears FD_CLOEXEC on the copies (also when sock is 0 or 1);
     // every fd from 3 up is closed in the child, whatever its flags: the
     // listener, other connections' sockets, a key log, fds we inherited.
-    check(posix_spawn_file_actions_adddup2(&fa.actions, sock, STDIN_FILENO), "stdin");
-    check(posix_spawn_file_actions_adddup2(&fa.actions, sock, STDOUT_FILENO), "stdout");
-    check(posix_spawn_file_actions_addclosefrom_np(&fa.actions, STDERR_FILENO + 1), "closefrom");
+    check(posix_spawn_file_actions_adddup2(&fa.value, sock, STDIN_FILENO), "stdin");
+    check(posix_spawn_file_actions_adddup2(&fa.value, sock, STDOUT_FILENO), "stdout");
+    check(posix_spawn_file_actions_addclosefrom_np(&fa.value, STDERR_FILENO + 1), "closefrom");
 
     // mptls ignores SIGPIPE (ignored signals survive exec): the command gets
     // the default back, so a writer whose peer left dies as it would on TCP.
@@ -75,9 +69,9 @@ CommandOutcome run_command_on_socket(int sock, const std::vector<std::string>& a
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGPIPE);
     sigemptyset(&none);
-    check(posix_spawnattr_setsigdefault(&sa.attr, &defaults), "signals");
-    check(posix_spawnattr_setsigmask(&sa.attr, &none), "signal mask");
-    check(posix_spawnattr_setflags(&sa.attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "flags");
+    check(posix_spawnattr_setsigdefault(&sa.value, &defaults), "signals");
+    check(posix_spawnattr_setsigmask(&sa.value, &none), "signal mask");
+    check(posix_spawnattr_setflags(&sa.value, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "flags");
 
     std::vector<char*> args;
     for (const std::string& a : argv)
@@ -88,7 +82,7 @@ CommandOutcome run_command_on_socket(int sock, const std::vector<std::string>& a
     const auto start = Clock::now();
     pid_t pid = -1;
     // glibc reports a failed exec as the return value (the child never ran).
-    if (const int rc = posix_spawnp(&pid, args[0], &fa.actions, &sa.attr, args.data(), environ); rc != 0) {
+    if (const int rc = posix_spawnp(&pid, args[0], &fa.value, &sa.value, args.data(), environ); rc != 0) {
         out.exec_errno = rc;
         out.status = rc == ENOENT ? 127 : 126;
         return out;
