@@ -162,4 +162,22 @@ TEST_F(ToolCli, JsonServerReportsAFailedConnectionAsAnObject) {
     EXPECT_NE(slurp(dir_ / "serr").find("mptls: 127.0.0.1:"), std::string::npos) << slurp(dir_ / "serr");
 }
 
+// Wrapper mode needs the kernel to take the keys: where it cannot (a host
+// without kernel TLS), the client says so and the command never runs.
+TEST_F(ToolCli, WrappedCommandDoesNotRunWithoutKernelTls) {
+    const auto [server, addr] = start_server({});
+    ASSERT_FALSE(addr.empty());
+    const fs::path ran = dir_ / "ran";
+    std::vector<std::string> args = client(addr, {});
+    args.erase(args.begin() + 7, args.begin() + 9); // "-o user": wrapper mode is kernel offload only
+    args.insert(args.end(), {"--", "touch", ran.string()});
+    const int rc = run(args);
+    wait_exit(server);
+    if (rc == 0)
+        GTEST_SKIP() << "kernel TLS is available here (tests/vm/tool_wrapper.sh covers it)";
+    EXPECT_EQ(rc, 1) << err();
+    EXPECT_EQ(err(), "mptls: kernel TLS is unavailable: load the tls module (modprobe tls), or use --offload user\n");
+    EXPECT_FALSE(fs::exists(ran));
+}
+
 } // namespace
