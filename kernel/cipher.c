@@ -278,38 +278,56 @@ static unsigned int build_aad(struct mptls_cipher_state *cs, const u8 *hdr,
 /* The AAD, then a record's payload over as many pages as it spans (buf.c). */
 #define MPTLS_SG_ENTRIES	(1 + DIV_ROUND_UP(MPTLS_MAX_PLAINTEXT + 256, PAGE_SIZE) + 1)
 
-/* Runs the AEAD in place over @payload (@len bytes in, tag after it). */
-static int run_aead(struct mptls_cipher_state *cs, bool encrypt, u8 *payload,
+/*
+ * Runs the AEAD with the record payload at @payload (@payload_room bytes:
+ * text and tag) as both source and destination (in place), or as one of
+ * them when the other is given: @src or @dst then holds the text from its
+ * entry 1 (entry 0 is left for the AAD) and was ended by the caller.
+ */
+static int run_aead(struct mptls_cipher_state *cs, bool encrypt,
+		    struct scatterlist *src, struct scatterlist *dst, u8 *payload,
 		    unsigned int aad_len, unsigned int crypt_len,
 		    unsigned int payload_room)
 {
-	struct scatterlist sg[MPTLS_SG_ENTRIES];
+	struct scatterlist rec[MPTLS_SG_ENTRIES];
 	DECLARE_CRYPTO_WAIT(wait);
 	int err, n;
 
 	/* cs (and so aad) lives in the kmalloc'ed ctx: no stack in the sg list. */
-	sg_init_table(sg, MPTLS_SG_ENTRIES);
-	sg_set_buf(&sg[0], cs->aad, aad_len);
-	n = mptls_buf_sg(&sg[1], MPTLS_SG_ENTRIES - 1, payload, payload_room);
+	sg_init_table(rec, MPTLS_SG_ENTRIES);
+	sg_set_buf(&rec[0], cs->aad, aad_len);
+	n = mptls_buf_sg(&rec[1], MPTLS_SG_ENTRIES - 1, payload, payload_room);
 	if (WARN_ON_ONCE(n < 0))
 		return n;
-	sg_mark_end(&sg[n]);
+	sg_mark_end(&rec[n]);
+	if (src)
+		sg_set_buf(&src[0], cs->aad, aad_len);
+	else
+		src = rec;
+	if (dst)
+		sg_set_buf(&dst[0], cs->aad, aad_len);
+	else
+		dst = rec;
 
 	aead_request_set_tfm(cs->req, cs->aead);
 	aead_request_set_callback(cs->req, CRYPTO_TFM_REQ_MAY_BACKLOG |
 				  CRYPTO_TFM_REQ_MAY_SLEEP, crypto_req_done, &wait);
 	aead_request_set_ad(cs->req, aad_len);
-	aead_request_set_crypt(cs->req, sg, sg, crypt_len, cs->nonce);
+	aead_request_set_crypt(cs->req, src, dst, crypt_len, cs->nonce);
 	err = encrypt ? crypto_aead_encrypt(cs->req) : crypto_aead_decrypt(cs->req);
 	return crypto_wait_req(err, &wait);
 }
 
 /*
- * Seals the record in @rec whose plaintext (@plain_len bytes) already sits at
- * mptls_cipher_prepend().  Writes header, explicit nonce, TLS 1.3 inner type
- * and tag; stores the whole record length in @rec_len.
+ * Seals a record into @rec: writes header, explicit nonce, TLS 1.3 inner
+ * type and tag, and stores the whole record length in @rec_len.  The
+ * plaintext (@plain_len bytes) either already sits in @rec at
+ * mptls_cipher_prepend() (@plain NULL), or is read from @plain[1..@nr]
+ * (pages the sender holds, tx.c): then @plain has @nr + 2 entries, and
+ * entries 0 and @nr + 1 (AAD, inner type) are filled here.
  */
 int mptls_seal(struct mptls_cipher_state *cs, u8 *rec, u8 type,
+	       struct scatterlist *plain, unsigned int nr,
 	       unsigned int plain_len, unsigned int *rec_len)
 {
 	unsigned int prepend = mptls_cipher_prepend(cs);
@@ -332,10 +350,17 @@ int mptls_seal(struct mptls_cipher_state *cs, u8 *rec, u8 type,
 	if (explicit_nonce(cs))
 		memcpy(rec + MPTLS_HEADER_SIZE, cs->iv + cs->desc->salt_size,
 		       cs->desc->iv_size);
+	if (plain) {
+		if (cs->limits.tail) {
+			cs->inner_type = type;
+			sg_set_buf(&plain[++nr], &cs->inner_type, 1);
+		}
+		sg_mark_end(&plain[nr]);
+	}
 
 	build_nonce(cs, rec);
 	aad_len = build_aad(cs, rec, plain_len);
-	err = run_aead(cs, true, rec + prepend, aad_len, enc_len, enc_len + tag);
+	err = run_aead(cs, true, plain, NULL, rec + prepend, aad_len, enc_len, enc_len + tag);
 	if (err)
 		return err;
 	*rec_len = MPTLS_HEADER_SIZE + data_len;
@@ -361,7 +386,7 @@ int mptls_open(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
 
 	build_nonce(cs, rec);
 	aad_len = build_aad(cs, rec, enc_len);
-	err = run_aead(cs, false, rec + prepend, aad_len, enc_len + tag, enc_len + tag);
+	err = run_aead(cs, false, NULL, NULL, rec + prepend, aad_len, enc_len + tag, enc_len + tag);
 	if (err)
 		return err == -EBADMSG ? -EBADMSG : err;
 
@@ -378,5 +403,36 @@ int mptls_open(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
 	}
 	*data_off = prepend;
 	*plain_len = enc_len;
+	return advance_record(cs);
+}
+
+/*
+ * Opens the record of @rec_len bytes in @rec into @out instead of in place
+ * (rx.c: straight into a reader's pages): @out holds room for the whole
+ * decrypted payload (plaintext, and on TLS 1.3 its inner type and padding)
+ * from entry 1, ended by the caller.  The record stays sealed in @rec and
+ * the sequence number does not move: the caller decides with
+ * mptls_open_accept() or opens it again in place.  -EBADMSG when it does not
+ * authenticate.
+ */
+int mptls_open_into(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
+		    struct scatterlist *out)
+{
+	unsigned int prepend = mptls_cipher_prepend(cs);
+	unsigned int tag = cs->desc->tag_size;
+	unsigned int enc_len, aad_len;
+
+	if (rec_len < prepend + tag + cs->limits.tail)
+		return -EBADMSG;
+	enc_len = rec_len - prepend - tag;
+	build_nonce(cs, rec);
+	aad_len = build_aad(cs, rec, enc_len);
+	return run_aead(cs, false, NULL, out, rec + prepend, aad_len, enc_len + tag,
+			enc_len + tag);
+}
+
+/* The record mptls_open_into() opened is taken: on to the next one. */
+int mptls_open_accept(struct mptls_cipher_state *cs)
+{
 	return advance_record(cs);
 }

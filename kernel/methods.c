@@ -155,9 +155,6 @@ void mptls_methods_apply(struct proto *p, struct proto_ops *ops)
 		if (ops_slots[i].kind == SLOT_REFUSED)
 			ops_slot_set(ops, ops_slots[i].off, NULL);
 	/* struct proto: its data-path methods besides sendmsg/recvmsg */
-#ifdef MPTLS_HAVE_PROTO_SENDPAGE
-	p->sendpage = NULL;		/* inet_sendpage then uses our sendmsg */
-#endif
 #ifdef MPTLS_HAVE_PROTO_SPLICE_EOF
 	p->splice_eof = NULL;		/* ops->splice_eof is ours */
 #endif
@@ -184,7 +181,7 @@ static int methods_show(struct seq_file *m, void *v)
 		seq_printf(m, "%s proto.sendmsg ours %ps\n", p->name, p->sendmsg);
 		seq_printf(m, "%s proto.recvmsg ours %ps\n", p->name, p->recvmsg);
 #ifdef MPTLS_HAVE_PROTO_SENDPAGE
-		seq_printf(m, "%s proto.sendpage refused %ps\n", p->name, p->sendpage);
+		seq_printf(m, "%s proto.sendpage ours %ps\n", p->name, p->sendpage);
 #endif
 #ifdef MPTLS_HAVE_PROTO_SPLICE_EOF
 		seq_printf(m, "%s proto.splice_eof refused %ps\n", p->name, p->splice_eof);

@@ -54,6 +54,7 @@ struct mptls_cipher_state {
 	u8 iv[MPTLS_MAX_IV];			/* salt || per-record IV */
 	u8 nonce[MPTLS_MAX_NONCE_BUF];		/* built per record */
 	u8 aad[MPTLS_AAD_TLS12];		/* in the ctx, not on the stack: sg needs it */
+	u8 inner_type;				/* TLS 1.3 type byte sealed from pages */
 	u8 rec_seq[MPTLS_REC_SEQ_SIZE];		/* big-endian, next record */
 	struct mptls_record_limits limits;
 	/* The uapi struct as userspace gave it, for getsockopt.  Holds the key. */
@@ -76,6 +77,17 @@ struct mptls_rx_rec {
 	u8 buf[];		/* the record as received, opened in place */
 };
 
+/*
+ * A piece of the open record's plaintext (tx.c): a page the record holds a
+ * reference on, or (page NULL) bytes copied into the record buffer at their
+ * place, @off then being their offset in the plaintext.
+ */
+struct mptls_tx_frag {
+	struct page *page;
+	unsigned int off, len;
+};
+#define MPTLS_TX_FRAGS		16	/* 16 KiB spans 5 pages; splice brings more pieces */
+
 struct mptls_tx {
 	/*
 	 * Serialises everything that touches the record buffer.  Senders hold
@@ -89,6 +101,9 @@ struct mptls_tx {
 	/* Plaintext gathered for a record not sealed yet (MSG_MORE). */
 	unsigned int open_len;
 	u8 open_type;
+	unsigned int nr_frags;		/* its pieces, in order */
+	struct mptls_tx_frag *frags;	/* in buf's allocation, after the record */
+	struct scatterlist *plain_sg;	/* ditto: the seal's source list */
 	/* Sealed bytes MPTCP has not taken yet; read locklessly by poll. */
 	unsigned int pending_off, pending_len;
 	int err;			/* sticky: sequence space ran out, or MPTCP
@@ -189,9 +204,13 @@ int mptls_cipher_getsockopt(const struct mptls_cipher_state *cs,
 			    char __user *optval, int __user *optlen);
 unsigned int mptls_cipher_prepend(const struct mptls_cipher_state *cs);
 int mptls_seal(struct mptls_cipher_state *cs, u8 *rec, u8 type,
+	       struct scatterlist *plain, unsigned int nr,
 	       unsigned int plain_len, unsigned int *rec_len);
 int mptls_open(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
 	       u8 *type, unsigned int *data_off, unsigned int *plain_len);
+int mptls_open_into(struct mptls_cipher_state *cs, u8 *rec, unsigned int rec_len,
+		    struct scatterlist *out);
+int mptls_open_accept(struct mptls_cipher_state *cs);
 
 /* buf.c: record buffers */
 void *mptls_buf_alloc(size_t size);
@@ -206,6 +225,10 @@ void mptls_tx_on_write_space(struct mptls_ctx *ctx);
 void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx);
 bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+#ifdef MPTLS_HAVE_PROTO_SENDPAGE
+int mptls_sendpage(struct sock *sk, struct page *page, int offset, size_t size,
+		   int flags);
+#endif
 void mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx);
 bool mptls_tx_writable(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_tx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
@@ -246,6 +269,9 @@ enum mptls_stat {
 	MPTLS_STAT_CURR_CTX,
 	MPTLS_STAT_IDLE_BUF_FREE,
 	MPTLS_STAT_TX_CLOSE_DROP,
+	MPTLS_STAT_TX_SEAL_BY_REF,
+	MPTLS_STAT_RX_OPEN_DIRECT,
+	MPTLS_STAT_RX_DIRECT_RETRY,
 	MPTLS_STAT_MAX
 };
 int mptls_proc_init(void);

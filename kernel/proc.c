@@ -23,6 +23,10 @@ static const char *const mptls_stat_names[MPTLS_STAT_MAX] = {
 	[MPTLS_STAT_CURR_CTX]		= "TlsCurrUlp",
 	[MPTLS_STAT_IDLE_BUF_FREE]	= "MptlsIdleBufFree",
 	[MPTLS_STAT_TX_CLOSE_DROP]	= "MptlsTxCloseDrop",
+	/* where the copies went (tx.c, rx.c) */
+	[MPTLS_STAT_TX_SEAL_BY_REF]	= "MptlsTxSealByRef",
+	[MPTLS_STAT_RX_OPEN_DIRECT]	= "MptlsRxOpenDirect",
+	[MPTLS_STAT_RX_DIRECT_RETRY]	= "MptlsRxDirectRetry",
 };
 
 struct mptls_net {

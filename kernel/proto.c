@@ -124,6 +124,9 @@ void mptls_build_tables(struct mptls_base *base)
 	p->getsockopt	= mptls_getsockopt;
 	p->sendmsg	= mptls_sendmsg;
 	p->recvmsg	= mptls_recvmsg;
+#ifdef MPTLS_HAVE_PROTO_SENDPAGE
+	p->sendpage	= mptls_sendpage;	/* inet_sendpage calls it */
+#endif
 	p->close	= mptls_close;
 	p->disconnect	= mptls_disconnect;
 

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * RX: the byte stream MPTCP has already put back in order, whatever subflow
- * each byte came on, is pulled with MPTCP's own recvmsg into a record buffer,
- * cut at record boundaries (record.h), opened in place and queued.  recvmsg
- * then copies plaintext out with net/tls semantics: one record type per call,
- * the type in a TLS_GET_RECORD_TYPE cmsg, MSG_PEEK across records, and
+ * each byte came on, is pulled with MPTCP's own recvmsg into a record buffer
+ * and cut at record boundaries (record.h).  That copy is the floor: MPTCP
+ * has no read_sock, so its skbs cannot be decrypted from.  A record of
+ * application data that fits the reader's buffer whole is then opened
+ * straight into the reader's pages (rx_open_direct()); any other (a peek, a
+ * short read, a control record, a kernel buffer) is opened in place and
+ * queued, and recvmsg copies plaintext out of the queue.  Either way with
+ * net/tls semantics: one record type per call, the type in a
+ * TLS_GET_RECORD_TYPE cmsg, MSG_PEEK across records, and
  * SO_RCVLOWAT/MSG_WAITALL targets.
  *
  * State, all under rx.lock:
@@ -253,13 +258,112 @@ static int rx_fill(struct sock *sk, struct mptls_ctx *ctx, u8 *to,
 	return 1;
 }
 
+/* A reader's buffer that the next record may be opened into (recvmsg). */
+struct rx_direct {
+	struct iov_iter *to;
+	size_t room;		/* bytes the reader still wants */
+	size_t delivered;	/* plaintext put there by rx_read_record() */
+};
+
+/* Pages of a reader's buffer per record: 16 KiB spans 5; iovecs bring more. */
+#define MPTLS_RX_DIRECT_PAGES	16
+
+/* Lets go of the reader's pages: written to, so dirty for the page cache. */
+static void rx_put_pages(struct scatterlist *sg, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 1; i <= nr; i++) {
+		set_page_dirty_lock(sg_page(&sg[i]));
+		put_page(sg_page(&sg[i]));
+	}
+}
+
 /*
- * Pulls bytes until one whole record is in, then opens and queues it.
- * Returns 1 when a record was queued, 0 at the end of the stream, or -errno
- * (-EAGAIN when @nonblock and the record is not complete yet; what arrived so
- * far stays in asm_rec for the next call).
+ * Opens the whole record @rec (@rec_len bytes) straight into the reader's
+ * pages.  Only application data that fits the reader's room whole: the
+ * plaintext length is known before decrypting (TLS 1.3's inner type byte
+ * goes to a byte of ours), and what does not qualify after all (TLS 1.3
+ * padding or a control record, seen only once opened; too many pieces of
+ * buffer) is wiped from the reader's buffer and left sealed for the queued
+ * path, the sequence number unmoved.  Returns the plaintext bytes delivered,
+ * 0 for "take the queued path", or -errno.
  */
-static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
+static int rx_open_direct(struct sock *sk, struct mptls_rx *rx,
+			  struct mptls_rx_rec *rec, unsigned int rec_len,
+			  struct rx_direct *direct)
+{
+	struct mptls_cipher_state *cs = &rx->cs;
+	struct scatterlist out[MPTLS_RX_DIRECT_PAGES + 2];
+	struct page *pages[MPTLS_RX_DIRECT_PAGES];
+	unsigned int overhead = mptls_cipher_prepend(cs) + cs->desc->tag_size;
+	unsigned int plain_len, nr = 0;
+	size_t mapped = 0;
+	int err = 0;
+
+	if (rec_len < overhead + cs->limits.tail)
+		return 0;	/* malformed: the queued path reports it */
+	plain_len = rec_len - overhead - cs->limits.tail;
+	if (!plain_len || plain_len > direct->room ||
+	    (!cs->limits.tail && rec->buf[0] != MPTLS_TYPE_APP_DATA))
+		return 0;
+
+	sg_init_table(out, MPTLS_RX_DIRECT_PAGES + 2);
+	while (mapped < plain_len && nr < MPTLS_RX_DIRECT_PAGES) {
+		unsigned int i = 0;
+		size_t start;
+		ssize_t got;
+
+		got = iov_iter_get_pages2(direct->to, pages, plain_len - mapped,
+					  MPTLS_RX_DIRECT_PAGES - nr, &start);
+		if (got <= 0)
+			break;
+		mapped += got;
+		while (got > 0) {
+			size_t piece = min_t(size_t, got, PAGE_SIZE - start);
+
+			sg_set_page(&out[++nr], pages[i++], piece, start);
+			got -= piece;
+			start = 0;
+		}
+	}
+	if (mapped < plain_len)
+		goto fallback;
+	if (cs->limits.tail)
+		sg_set_buf(&out[++nr], &cs->inner_type, 1);
+	sg_mark_end(&out[nr]);
+	if (cs->limits.tail)
+		nr--;	/* the type byte is ours, not a page to put */
+
+	err = mptls_open_into(cs, rec->buf, rec_len, out);
+	if (!err && cs->limits.tail && cs->inner_type != MPTLS_TYPE_APP_DATA)
+		goto wipe;	/* padding (type byte 0) or a control record */
+	if (err)
+		goto wipe;	/* never leave unauthenticated plaintext there */
+	rx_put_pages(out, nr);
+	direct->delivered = plain_len;
+	mptls_stat_inc(sk, MPTLS_STAT_RX_OPEN_DIRECT);
+	return mptls_open_accept(cs) ?: plain_len;
+
+wipe:
+	sg_zero_buffer(&out[1], nr, plain_len, 0);
+	if (!err)
+		mptls_stat_inc(sk, MPTLS_STAT_RX_DIRECT_RETRY);
+fallback:
+	rx_put_pages(out, nr);
+	iov_iter_revert(direct->to, mapped);
+	return err;
+}
+
+/*
+ * Pulls bytes until one whole record is in, then opens it: into the
+ * reader's buffer when @direct allows (returns 2, direct->delivered says
+ * how much), else in place onto the queue (returns 1).  0 at the end of the
+ * stream, or -errno (-EAGAIN when @nonblock and the record is not complete
+ * yet; what arrived so far stays in asm_rec for the next call).
+ */
+static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock,
+			  struct rx_direct *direct)
 {
 	/* Blocking: ask for the rest of the header, then of the record, in one call. */
 	int pull_flags = nonblock ? MSG_DONTWAIT : MSG_WAITALL;
@@ -312,8 +416,20 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 	if (n <= 0)
 		return n;
 
-	err = mptls_open(&rx->cs, rec->buf, rx->asm_len, &rec->type,
-			 &rec->data, &rec->len);
+	err = direct ? rx_open_direct(sk, rx, rec, rx->asm_len, direct) : 0;
+	if (err > 0) {
+		/* ciphertext only in the buffer: nothing to wipe */
+		rec->data = 0;
+		rec->len = 0;
+		rx_rec_put(rx, rec);
+		rx->asm_rec = NULL;
+		rx->asm_have = 0;
+		rx->asm_len = 0;
+		return 2;
+	}
+	if (!err)
+		err = mptls_open(&rx->cs, rec->buf, rx->asm_len, &rec->type,
+				 &rec->data, &rec->len);
 	if (err) {
 		memzero_explicit(rec->buf, rx->asm_len);
 		return rx_fail(sk, rx, err, MPTLS_STAT_DECRYPT_ERROR, true);
@@ -364,8 +480,25 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 						       struct mptls_rx_rec, list);
 
 		if (!rec) {
+			struct rx_direct direct = {
+				.to = &msg->msg_iter, .room = len - copied,
+			};
+			bool may_direct = !peek && user_backed_iter(&msg->msg_iter) &&
+					  (!control || control == MPTLS_TYPE_APP_DATA);
+
 			/* Wait for a record only while below the target. */
-			err = rx_read_record(sk, ctx, nonblock || copied >= target);
+			err = rx_read_record(sk, ctx, nonblock || copied >= target,
+					     may_direct ? &direct : NULL);
+			if (err == 2) {
+				if (!control) {
+					control = MPTLS_TYPE_APP_DATA;
+					put_cmsg(msg, SOL_TLS, TLS_GET_RECORD_TYPE,
+						 sizeof(control), &control);
+				}
+				copied += direct.delivered;
+				err = 0;
+				continue;
+			}
 			if (err > 0)
 				continue;
 			if (err == -ENOBUFS)	/* a peek filled sk_rcvbuf */
@@ -523,7 +656,7 @@ int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock)
 		return ret;
 	ret = 1;
 	while (list_empty(&rx->ready) && ret > 0)
-		ret = rx_read_record(sk, ctx, nonblock);
+		ret = rx_read_record(sk, ctx, nonblock, NULL);
 	if (ret > 0) {
 		rec = list_first_entry(&rx->ready, struct mptls_rx_rec, list);
 		ret = rec->type;

@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TX: plaintext from sendmsg (and so from sendfile and splice) is gathered
- * into one record buffer, sealed, and handed to MPTCP's own sendmsg as kernel
- * memory.  MPTCP copies it into its send queue and spreads it over subflows.
+ * TX: plaintext from sendmsg (and so from sendfile and splice) is sealed into
+ * one record buffer and handed to MPTCP's own sendmsg as kernel memory.
+ * MPTCP copies it into its send queue and spreads it over subflows: that copy
+ * is the floor, since MPTCP's sendmsg takes no pages (it masks
+ * MSG_SPLICE_PAGES away).  Above it there is no copy for bulk data: the AEAD
+ * reads the plaintext from where the caller has it and writes the record
+ * into the buffer.  The open record is a list of pieces (frags):
+ *   - pages handed over by splice/sendfile (MSG_SPLICE_PAGES on 6.12, our
+ *     sendpage on 6.1): referenced, and held while the record stays open,
+ *     as TCP holds them;
+ *   - a user's buffer, when the record is sealed within the call (full, or
+ *     the end of a send without MSG_MORE): its pages are referenced for the
+ *     seal and let go right after;
+ *   - anything else (small or MSG_MORE sends, kernel memory, running out of
+ *     pieces) is copied into the buffer at its place in the record.
  *
  * State, all under tx.lock:
  *   open_len     plaintext of a record still open (MSG_MORE), not sealed;
+ *   frags        its pieces, with the page references they hold;
  *   pending_*    a sealed record MPTCP has not fully taken yet (send space
  *                ran out, or a signal interrupted the sender).  It goes
  *                before anything else.
@@ -65,18 +78,54 @@ void mptls_tx_setup(struct mptls_ctx *ctx)
 	INIT_DELAYED_WORK(&ctx->tx.push_work, tx_push_work);
 }
 
-/* The record buffer, allocated on first use (buf.c). */
+/*
+ * The record buffer, then the open record's pieces and the seal's source
+ * list.  The record alone is an order-3 allocation, whose slack holds the
+ * rest.
+ */
+static size_t tx_frags_off(const struct mptls_tx *tx)
+{
+	return ALIGN(tx_buf_size(tx), sizeof(long));
+}
+
+static size_t tx_alloc_size(const struct mptls_tx *tx)
+{
+	return tx_frags_off(tx) + MPTLS_TX_FRAGS * sizeof(struct mptls_tx_frag) +
+	       (MPTLS_TX_FRAGS + 2) * sizeof(struct scatterlist);
+}
+
+/* Allocated on first use (buf.c). */
 static int tx_get_buf(struct mptls_tx *tx)
 {
+	if (tx->buf)
+		return 0;
+	tx->buf = mptls_buf_alloc(tx_alloc_size(tx));
 	if (!tx->buf)
-		tx->buf = mptls_buf_alloc(tx_buf_size(tx));
-	return tx->buf ? 0 : -ENOMEM;
+		return -ENOMEM;
+	tx->frags = (struct mptls_tx_frag *)(tx->buf + tx_frags_off(tx));
+	tx->plain_sg = (struct scatterlist *)(tx->frags + MPTLS_TX_FRAGS);
+	return 0;
+}
+
+/* The open record is gone (sealed or dropped): let go of its pages. */
+static void tx_drop_frags(struct mptls_tx *tx)
+{
+	unsigned int i;
+
+	for (i = 0; i < tx->nr_frags; i++)
+		if (tx->frags[i].page)
+			put_page(tx->frags[i].page);
+	tx->nr_frags = 0;
+	tx->open_len = 0;
 }
 
 /* Wiped whole: it may hold plaintext of an open or a short last record. */
 static void tx_put_buf(struct mptls_tx *tx)
 {
-	mptls_buf_free(tx->buf, tx_buf_size(tx));
+	if (!tx->buf)
+		return;
+	tx_drop_frags(tx);
+	mptls_buf_free(tx->buf, tx_alloc_size(tx));
 	tx->buf = NULL;
 }
 
@@ -150,7 +199,7 @@ static void tx_abort(struct mptls_ctx *ctx, int err)
 	tx->err = err;
 	tx->pending_off = 0;
 	WRITE_ONCE(tx->pending_len, 0);
-	tx->open_len = 0;
+	tx_drop_frags(tx);
 }
 
 /* A poller saw the socket not writable because of pending; tell it. */
@@ -218,18 +267,50 @@ static int tx_push(struct sock *sk, struct mptls_ctx *ctx, int flags)
 	return sent;
 }
 
+/*
+ * The seal's source: NULL when the whole plaintext sits in the buffer (it is
+ * sealed in place), else the pieces in plain_sg from entry 1 (cipher.c fills
+ * the AAD and TLS 1.3's type around them).
+ */
+static struct scatterlist *tx_plain_sg(struct mptls_tx *tx, unsigned int prepend)
+{
+	struct scatterlist *sg = tx->plain_sg;
+	unsigned int i;
+
+	if (tx->nr_frags <= 1 && (!tx->nr_frags || !tx->frags[0].page))
+		return NULL;
+	sg_init_table(sg, tx->nr_frags + 2);
+	for (i = 0; i < tx->nr_frags; i++) {
+		const struct mptls_tx_frag *f = &tx->frags[i];
+
+		if (f->page)
+			sg_set_page(&sg[i + 1], f->page, f->len, f->off);
+		else
+			sg_set_buf(&sg[i + 1], tx->buf + prepend + f->off, f->len);
+	}
+	return sg;
+}
+
 /* Seals the open record and pushes it. */
 static int tx_close_record(struct sock *sk, struct mptls_ctx *ctx, int flags)
 {
 	struct mptls_tx *tx = &ctx->tx;
+	unsigned int prepend = mptls_cipher_prepend(&tx->cs);
+	struct scatterlist *plain;
 	unsigned int rec_len;
 	int err;
 
 	lockdep_assert_held(&tx->lock);
-	if (tx->err)
+	if (tx->err) {
+		tx_drop_frags(tx);	/* the stream is dead: never sent */
 		return tx->err;
-	err = mptls_seal(&tx->cs, tx->buf, tx->open_type, tx->open_len, &rec_len);
-	tx->open_len = 0;
+	}
+	plain = tx_plain_sg(tx, prepend);
+	err = mptls_seal(&tx->cs, tx->buf, tx->open_type, plain, tx->nr_frags,
+			 tx->open_len, &rec_len);
+	tx_drop_frags(tx);
+	if (plain && !err)
+		mptls_stat_inc(sk, MPTLS_STAT_TX_SEAL_BY_REF);
 	if (err) {
 		/* out of sequence numbers or a crypto failure: the stream is dead */
 		tx->err = err;
@@ -331,7 +412,99 @@ static int tx_stream_error(struct sock *sk, struct mptls_tx *tx, int flags)
 	return 0;
 }
 
-int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+/* Below this a copy costs less than taking a user's pages. */
+#define MPTLS_TX_REF_MIN	2048
+
+/*
+ * May @len bytes of @from go into the open record by reference?  Pages that
+ * splice or sendfile hand over (@spliced) may be held while the record stays
+ * open, as TCP holds them.  A user's buffer is lent only for the call: only
+ * when the record is sealed before we return (@seals).  A vmalloc'ed buffer
+ * (buf.c's fallback) is only ever sealed in place.
+ */
+static bool tx_by_ref(const struct mptls_tx *tx, const struct iov_iter *from,
+		      size_t len, bool spliced, bool seals)
+{
+	if (is_vmalloc_addr(tx->buf))
+		return false;
+	if (spliced)
+		return iov_iter_is_bvec(from);
+	return user_backed_iter(from) && seals && len >= MPTLS_TX_REF_MIN;
+}
+
+/*
+ * Takes up to @len bytes of @from by reference into the open record, one
+ * piece per page, keeping the last piece free for a copy.  Returns what it
+ * took: less when out of pieces or when @from cannot give pages (the rest is
+ * then copied, and a bad address fails there).
+ */
+static size_t tx_take_pages(struct mptls_tx *tx, struct iov_iter *from, size_t len)
+{
+	struct page *pages[MPTLS_TX_FRAGS];
+	size_t taken = 0;
+
+	while (taken < len && tx->nr_frags < MPTLS_TX_FRAGS - 1) {
+		unsigned int i = 0;
+		size_t start;
+		ssize_t got;
+
+		got = iov_iter_get_pages2(from, pages, len - taken,
+					  MPTLS_TX_FRAGS - 1 - tx->nr_frags, &start);
+		if (got <= 0)
+			break;
+		taken += got;
+		while (got > 0) {
+			size_t piece = min_t(size_t, got, PAGE_SIZE - start);
+
+			tx->frags[tx->nr_frags++] = (struct mptls_tx_frag) {
+				.page = pages[i++], .off = start, .len = piece,
+			};
+			got -= piece;
+			start = 0;
+		}
+	}
+	tx->open_len += taken;
+	return taken;
+}
+
+/* Copies @len bytes of @from into the buffer, at their place in the record. */
+static int tx_copy(struct mptls_tx *tx, struct iov_iter *from, size_t len,
+		   unsigned int prepend)
+{
+	struct mptls_tx_frag *last = tx->nr_frags ? &tx->frags[tx->nr_frags - 1] : NULL;
+
+	if (copy_from_iter(tx->buf + prepend + tx->open_len, len, from) != len)
+		return -EFAULT;
+	if (last && !last->page)
+		last->len += len;
+	else
+		tx->frags[tx->nr_frags++] = (struct mptls_tx_frag) {
+			.off = tx->open_len, .len = len,
+		};
+	tx->open_len += len;
+	return 0;
+}
+
+/* Adds @len bytes of @from to the open record: all of them, or none. */
+static int tx_append(struct mptls_tx *tx, struct iov_iter *from, size_t len,
+		     unsigned int prepend, bool by_ref)
+{
+	unsigned int nr_frags = tx->nr_frags, open_len = tx->open_len;
+	int err;
+
+	if (by_ref)
+		len -= tx_take_pages(tx, from, len);
+	err = len ? tx_copy(tx, from, len, prepend) : 0;
+	if (err) {
+		while (tx->nr_frags > nr_frags)
+			put_page(tx->frags[--tx->nr_frags].page);
+		tx->open_len = open_len;
+	}
+	return err;
+}
+
+/* sendmsg, and 6.1's sendpage: @spliced when the pages may be held. */
+static int tx_sendmsg(struct sock *sk, struct msghdr *msg, bool spliced)
 {
 	struct mptls_ctx *ctx = mptls_get_ctx(sk);
 	struct mptls_tx *tx = &ctx->tx;
@@ -342,8 +515,6 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	u8 type;
 	int err;
 
-	if (!READ_ONCE(ctx->tx_ready))
-		return ctx->sk_proto->sendmsg(sk, msg, size);
 	if (flags & ~MPTLS_TX_FLAGS)
 		return -EOPNOTSUPP;
 
@@ -377,12 +548,14 @@ int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		bool full, last;
 
 		if (chunk) {
-			if (copy_from_iter(tx->buf + prepend + tx->open_len, chunk,
-					   &msg->msg_iter) != chunk) {
-				err = -EFAULT;
+			bool seals = chunk == room ||
+				     (eor && chunk == msg_data_left(msg));
+
+			err = tx_append(tx, &msg->msg_iter, chunk, prepend,
+					tx_by_ref(tx, &msg->msg_iter, chunk,
+						  spliced, seals));
+			if (err)
 				goto out;
-			}
-			tx->open_len += chunk;
 			copied += chunk;
 		}
 		tx->open_type = type;
@@ -407,6 +580,36 @@ out:
 	mptls_tx_unlock(ctx);
 	return copied ? copied : err;
 }
+
+int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct mptls_ctx *ctx = mptls_get_ctx(sk);
+
+	if (!READ_ONCE(ctx->tx_ready))
+		return ctx->sk_proto->sendmsg(sk, msg, size);
+	return tx_sendmsg(sk, msg, msg->msg_flags & MSG_SPLICE_PAGES);
+}
+
+#ifdef MPTLS_HAVE_PROTO_SENDPAGE
+/*
+ * 6.1's sendfile and splice come here one page at a time (inet_sendpage):
+ * the page is referenced, as MSG_SPLICE_PAGES brings it on 6.12.
+ */
+int mptls_sendpage(struct sock *sk, struct page *page, int offset, size_t size,
+		   int flags)
+{
+	struct mptls_ctx *ctx = mptls_get_ctx(sk);
+	struct bio_vec bvec = {
+		.bv_page = page, .bv_offset = offset, .bv_len = size,
+	};
+	struct msghdr msg = { .msg_flags = flags };
+
+	if (!READ_ONCE(ctx->tx_ready))
+		return sock_no_sendpage(sk->sk_socket, page, offset, size, flags);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, size);
+	return tx_sendmsg(sk, &msg, sendpage_ok(page));
+}
+#endif
 
 /* The end of a sendfile/splice: seal a record that MSG_MORE left open. */
 void mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx)

@@ -1133,22 +1133,13 @@ BOTH(epoll_quiet_beside_blocked_reader, 30)
 static size_t seal_type_zero(const struct kt_variant *v, unsigned char *rec)
 {
 	const char text[] = "record of type zero";
-	char cbuf[CMSG_SPACE(1)] = { 0 };
-	struct iovec iov = { .iov_base = (void *)text, .iov_len = sizeof(text) - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	struct kt_pair p;
 	size_t len;
 
-	cm->cmsg_level = SOL_TLS;
-	cm->cmsg_type = TLS_SET_RECORD_TYPE;
-	cm->cmsg_len = CMSG_LEN(1);
-	*CMSG_DATA(cm) = 0;
 	kt_pair_open(&p, AF_INET, KT_TCP, KT_TCP);
 	kt_set_ulp(p.client);
 	kt_set_tls(p.client, TLS_TX, v, KT_KEY_C2S);
-	ASSERT_EQ(sendmsg(p.client, &msg, 0), (ssize_t)iov.iov_len);
+	kt_send_record_type(p.client, 0, text, sizeof(text) - 1);
 	kt_recv_exact(p.server, rec, 5);
 	len = 5 + (rec[3] << 8 | rec[4]);
 	ASSERT_TRUE(len <= MAX_REC);

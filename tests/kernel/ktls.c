@@ -220,6 +220,21 @@ uint64_t kt_rand(uint64_t *state)
 	return mix64(*state * 0x9e3779b97f4a7c15ULL);
 }
 
+void kt_send_record_type(int fd, unsigned char type, const void *buf, size_t len)
+{
+	char cbuf[CMSG_SPACE(1)] = { 0 };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_TLS;
+	cm->cmsg_type = TLS_SET_RECORD_TYPE;
+	cm->cmsg_len = CMSG_LEN(1);
+	*CMSG_DATA(cm) = type;
+	ASSERT_EQ(sendmsg(fd, &msg, 0), (ssize_t)len);
+}
+
 void kt_send_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

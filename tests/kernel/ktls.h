@@ -61,6 +61,8 @@ int64_t kt_stream_check(uint64_t seed, uint64_t off, const void *buf, size_t len
 uint64_t kt_rand(uint64_t *state);
 
 void kt_send_all(int fd, const void *buf, size_t len);
+/* Sends @len bytes as one record of content @type (TLS_SET_RECORD_TYPE). */
+void kt_send_record_type(int fd, unsigned char type, const void *buf, size_t len);
 void kt_recv_exact(int fd, void *buf, size_t len);
 
 /* Stream @seed: @size bytes sent in varied writes, then shutdown(SHUT_WR). */

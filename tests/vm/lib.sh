@@ -2,7 +2,8 @@
 # Helpers for the in-VM tests (sourced).  Each test prints TAP lines.
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-MPTLS_KO="$top/build/$(uname -r)/mptls.ko"
+# MPTLS_KO=PATH tests a module built elsewhere (scripts/kbuild K . DIR).
+MPTLS_KO=${MPTLS_KO:-"$top/build/$(uname -r)/mptls.ko"}
 tap_n=0
 tap_failures=0
 
