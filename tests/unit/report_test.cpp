@@ -51,5 +51,27 @@ TEST(Report, PeerPathsCannotBreakTheOutput) {
     EXPECT_NE(text.find("\n  GET /caf\xc3\xa9\xff??[2J"), std::string::npos) << text;
 }
 
+// Wrapper mode: the command moved the data; the report says how it ended
+// and claims no byte counts in the human line.
+TEST(Report, WrappedCommandShowsItsExitStatus) {
+    ConnectionReport r;
+    r.role = "server";
+    r.transfer.workload = "exec";
+    r.transfer.duration_ms = 12.5;
+    r.transfer.exit_status = 3;
+    EXPECT_TRUE(to_human(r).ends_with(", command ran 12.5 ms, exit status 3")) << to_human(r);
+    EXPECT_NE(to_json(r).find(R"("workload":"exec",)"), std::string::npos) << to_json(r);
+    EXPECT_NE(to_json(r).find(R"("verify":"off","exit_status":3})"), std::string::npos) << to_json(r);
+}
+
+TEST(Report, EachRequestNamesItsFraming) {
+    ConnectionReport r = http_client_report();
+    r.transfer.requests[0].framing = "chunked";
+    EXPECT_NE(to_json(r).find(R"("ms":1.250,"framing":"chunked","sha256":"00ff"})"), std::string::npos)
+        << to_json(r);
+    EXPECT_NE(to_human(r).find("\n  GET /a -> 200, 15 bytes (chunked) in 1.250 ms"), std::string::npos)
+        << to_human(r);
+}
+
 } // namespace
 } // namespace mptls::tool

@@ -117,18 +117,22 @@ std::string to_human(const ConnectionReport& r) {
         path = "mptcp";
     }
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "%s %s <-> %s: %s %s, offload tx=%s rx=%s, %s, handshake %.1f ms, "
-                  "sent %llu B, received %llu B in %.1f ms (%.1f Mbit/s), verify %s",
+    std::snprintf(buf, sizeof buf, "%s %s <-> %s: %s %s, offload tx=%s rx=%s, %s, handshake %.1f ms, ",
                   r.role.c_str(), r.local.c_str(), r.peer.c_str(), r.tls.tls_version.c_str(),
                   r.tls.cipher_suite.c_str(), r.tls.tx_in_kernel ? "kernel" : "user",
-                  r.tls.rx_in_kernel ? "kernel" : "user", path.c_str(), r.tls.handshake_ms,
-                  static_cast<unsigned long long>(r.transfer.bytes_sent),
-                  static_cast<unsigned long long>(r.transfer.bytes_received),
-                  r.transfer.duration_ms, goodput_mbps(r.transfer), r.transfer.verify.c_str());
+                  r.tls.rx_in_kernel ? "kernel" : "user", path.c_str(), r.tls.handshake_ms);
     std::string out = buf;
-    if (r.transfer.exit_status)
-        out += ", command exit status " + std::to_string(*r.transfer.exit_status);
+    if (r.transfer.exit_status) {
+        // Wrapper mode: the command moved the data, uncounted by the tool.
+        std::snprintf(buf, sizeof buf, "command ran %.1f ms, exit status %d", r.transfer.duration_ms,
+                      *r.transfer.exit_status);
+    } else {
+        std::snprintf(buf, sizeof buf, "sent %llu B, received %llu B in %.1f ms (%.1f Mbit/s), verify %s",
+                      static_cast<unsigned long long>(r.transfer.bytes_sent),
+                      static_cast<unsigned long long>(r.transfer.bytes_received), r.transfer.duration_ms,
+                      goodput_mbps(r.transfer), r.transfer.verify.c_str());
+    }
+    out += buf;
     for (const auto& x : r.transfer.requests) {
         out += "\n  GET " + one_line(x.path) + " -> " + std::to_string(x.status) + ", " +
                std::to_string(x.bytes) + " bytes";
