@@ -6,7 +6,8 @@
 # makes their sockets MPTCP).  Byte-exact in both kernel directions:
 #   kernel RX  nginx, and `openssl s_server -HTTP`, serve a file with its
 #              RFC 9530 Repr-Digest; `mptls client --get --check-data` (kernel
-#              offload) checks the body against it;
+#              offload) checks the body against it; nginx also frames it
+#              chunked and by closing the connection;
 #   kernel TX  `mptls server --http-root` (kernel offload) serves a file,
 #              curl and `openssl s_client` fetch it.
 # If our records were not standard TLS, OpenSSL on the other end would fail
@@ -27,8 +28,10 @@ trap cleanup EXIT
 
 setup() {
 	"$bin" gen-ca "$work/pki" >/dev/null &&
-	mkdir -p "$work/www" &&
+	mkdir -p "$work/www/chunked" "$work/www/close" &&
 	head -c 3000000 /dev/urandom > "$work/www/blob.bin" &&
+	cp "$work/www/blob.bin" "$work/www/chunked/blob.bin" &&
+	cp "$work/www/blob.bin" "$work/www/close/blob.bin" &&
 	chmod -R a+rX "$work"	# nginx's workers run as www-data
 }
 
@@ -50,6 +53,20 @@ http {
 		location = /blob.bin {
 			add_header Repr-Digest "sha-256=:$digest:";
 		}
+		# A body filter (one that never matches) drops Content-Length, so
+		# nginx frames the same bytes with chunked transfer coding, or with
+		# chunking off by closing the connection (RFC 9112 section 6.3).
+		location /chunked/ {
+			add_header Repr-Digest "sha-256=:$digest:";
+			sub_filter_types *;
+			sub_filter 'MPTLS-NOT-IN-RANDOM-DATA' 'x';
+		}
+		location /close/ {
+			add_header Repr-Digest "sha-256=:$digest:";
+			sub_filter_types *;
+			sub_filter 'MPTLS-NOT-IN-RANDOM-DATA' 'x';
+			chunked_transfer_encoding off;
+		}
 	}
 }
 CONF
@@ -68,6 +85,20 @@ client_from_nginx() {
 	grep -q '"offload":{"tx":"kernel","rx":"kernel"}' <<<"$out" &&
 	grep -q '"mptcp_socket":true' <<<"$out" &&
 	grep -q '"fell_back_to_tcp":false' <<<"$out"
+}
+
+# kernel RX: the same file from nginx on one connection, framed by chunked
+# transfer coding, then by the end of the connection (close_notify); the
+# client's report names the framing of each.
+client_framing_from_nginx() {
+	local tls=$1 out
+	out=$("$bin" client --connect 127.0.0.1:8443 --servername localhost --ca "$work/pki/ca.pem" \
+		--tls "$tls" --offload kernel --get /chunked/blob.bin,/close/blob.bin --check-data --json) || return 1
+	echo "$out"
+	[ "$(grep -o "\"sha256\":\"$want\"" <<<"$out" | wc -l)" -eq 2 ] &&
+	grep -q '"path":"/chunked/blob.bin",[^}]*"framing":"chunked"' <<<"$out" &&
+	grep -q '"path":"/close/blob.bin",[^}]*"framing":"close"' <<<"$out" &&
+	grep -q '"offload":{"tx":"kernel","rx":"kernel"}' <<<"$out"
 }
 
 # kernel RX: mptls client against openssl s_server -HTTP, which sends a file
@@ -143,6 +174,8 @@ if ! command -v mptcpize >/dev/null || ! command -v nginx >/dev/null || ! comman
 fi
 start_nginx
 tap_check "nginx over MPTCP (mptcpize) listens" wait_port 8443
+tap_check "kernel RX, TLS 1.3: mptls client <- nginx, a chunked body, then one ended by close_notify" \
+	client_framing_from_nginx 1.3
 for tls in 1.2 1.3; do
 	tap_check "kernel RX, TLS $tls: mptls client <- nginx (OpenSSL records), byte-exact" client_from_nginx "$tls"
 	tap_check "kernel TX, TLS $tls: mptls server -> curl (OpenSSL records), byte-exact" curl_from_server "$tls"
