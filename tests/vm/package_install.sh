@@ -37,6 +37,7 @@
 # to 1476 s (6.12-rt) with two guests sharing the host.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$top/scripts/lib/nginx.sh"
 
 release=$(uname -r)
 deb_dir=$top/build/deb
@@ -149,47 +150,30 @@ installed_tool_transfer() {
 	[ "$after" -ge $((before + 4)) ]
 }
 
-# What README's "Install on a server" tells an operator to do with nginx:
-# OpenSSL's own kTLS (SSL_OP_ENABLE_KTLS) on an MPTCP socket, which works
-# only through mptls.  Proof that the kernel seals nginx's records: the
-# module's TX key count goes up by one per connection.
+# What README's "Install on a server" tells an operator to do with nginx
+# (scripts/lib/nginx.sh): OpenSSL's own kTLS (SSL_OP_ENABLE_KTLS) on an MPTCP
+# socket, which works only through mptls.  Proof that the kernel seals
+# nginx's records: the module's TX key count goes up by one per connection.
 nginx_ktls() {
-	local port=$((21000 + RANDOM % 1000)) tls before after got want
-	chmod 755 "$work" && chmod -R a+rX "$work/www" "$work/pki" || return 1
-	cat > "$work/nginx.conf" <<CONF
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-events {}
-http {
-	access_log off;
-	sendfile on;
-	server {
-		listen 127.0.0.1:$port ssl;
-		ssl_certificate $work/pki/server.pem;
-		ssl_certificate_key $work/pki/server.key;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		ssl_conf_command Options KTLS;
-		root $work/www;
-	}
-}
-CONF
-	mptcpize run nginx -c "$work/nginx.conf" > "$work/nginx.out" 2>&1 &
-	pids+=($!)
-	wait_port "$port" || { cat "$work/nginx.err"; return 1; }
+	local port=$((21000 + RANDOM % 1000)) v before after got want ok=0
+	nginx_conf "$work/nginx" "127.0.0.1:$port" "$work/www" "$work/pki" ktls &&
+	nginx_start "$work/nginx" mptcpize run || return 1
+	pids+=("$nginx_pid")
 	want=$(sha256sum "$work/www/blob.bin" | cut -d' ' -f1)
-	for tls in "--tlsv1.2 --tls-max 1.2" "--tlsv1.3"; do
+	for v in 1.2 1.3; do
 		before=$(awk '$1 == "TlsTxSw" { print $2 }' /proc/net/mptls_stat)
-		# shellcheck disable=SC2086
-		mptcpize run curl -sS $tls --cacert "$work/pki/ca.pem" \
+		# shellcheck disable=SC2046
+		mptcpize run curl -sS $(curl_tls_args "$v") --cacert "$work/pki/ca.pem" \
 			--resolve "localhost:$port:127.0.0.1" "https://localhost:$port/blob.bin" \
-			-o "$work/nginx-got.bin" || return 1
+			-o "$work/nginx-got.bin" || { ok=1; break; }
 		after=$(awk '$1 == "TlsTxSw" { print $2 }' /proc/net/mptls_stat)
 		got=$(sha256sum "$work/nginx-got.bin" | cut -d' ' -f1)
-		echo "curl $tls: sha256 ${got:0:16}..., TlsTxSw $before -> $after" | show
-		[ "$got" = "$want" ] && [ "$after" -gt "$before" ] || return 1
+		echo "curl TLS $v: sha256 ${got:0:16}..., TlsTxSw $before -> $after" | show
+		[ "$got" = "$want" ] && [ "$after" -gt "$before" ] || { ok=1; break; }
 	done
 	show < /proc/net/mptls_stat
+	# (pids, set in tap_check's subshell, does not reach cleanup)
+	nginx_stop "$work/nginx" && return "$ok"
 }
 
 # A kernel upgrade: the new kernel's headers arrive, and their postinst runs
