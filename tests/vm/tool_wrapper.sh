@@ -8,8 +8,8 @@
 #   and stdout, against userspace OpenSSL (s_client, s_server under
 #   mptcpize) and against each other, byte-exact; the documented EOF rule
 #   (the peer's close_notify fails a plain read with EIO); exit statuses;
-#   5 wrapped connections at once;
-#   the tool's own server with 30 parallel kernel-offload clients (100 run on
+#   4 wrapped connections at once;
+#   the tool's own server with 20 parallel kernel-offload clients (100 run on
 #   the host with user-mode TLS: tests/unit/concurrent_server_e2e_test.cpp;
 #   under TCG each client's handshake costs a second or more).
 # Prints TAP.
@@ -110,7 +110,7 @@ wrapped_both_ends() {
 
 exit_statuses() {
 	local port=$((16000 + RANDOM % 1000)) rc=0
-	srv "$port" -n 3 --json -- sh -c 'exit 5' > "$work/server.json" 2> "$work/server.err" &
+	srv "$port" -n 2 --json -- sh -c 'exit 5' > "$work/server.json" 2> "$work/server.err" &
 	local server=$!
 	wait_port "$port" || return 1
 	cli "$port" -- sh -c 'exit 3' > /dev/null 2>&1 || rc=$?
@@ -120,17 +120,16 @@ exit_statuses() {
 	[ "$rc" -eq 127 ] && grep -q 'cannot run mptls-no-such-command' "$work/client.err" ||
 		{ echo "client exit $rc, not 127"; cat "$work/client.err"; return 1; }
 	rc=0
-	cli "$port" -- true > /dev/null 2>&1 || true
 	wait "$server" || rc=$?
 	cat "$work/server.err"
 	# the server: a command that failed is a failed connection (exit 1)
-	[ "$rc" -eq 1 ] && [ "$(grep -c 'sh exited with status 5' "$work/server.err")" -eq 3 ]
+	[ "$rc" -eq 1 ] && [ "$(grep -c 'sh exited with status 5' "$work/server.err")" -eq 2 ]
 }
 
-# 5 wrapped connections at once: each client hashes what its server-side
+# 4 wrapped connections at once: each client hashes what its server-side
 # cat sends (head -c reads exactly the file, so no EIO at the end).
 wrapped_parallel() {
-	local port=$((17000 + RANDOM % 1000)) n=5 i want
+	local port=$((17000 + RANDOM % 1000)) n=4 i want
 	want=$(sha256sum < "$work/blob.bin")
 	srv "$port" -n "$n" -m "$n" --json -- cat "$work/blob.bin" > "$work/server.json" 2> "$work/server.err" &
 	local server=$!
@@ -148,9 +147,9 @@ wrapped_parallel() {
 	[ "$(grep -c '"exit_status":0' "$work/server.json")" -eq "$n" ]
 }
 
-# The tool's own server, 30 clients at once, kernel offload, --check-data.
+# The tool's own server, 20 clients at once, kernel offload, --check-data.
 parallel_clients() {
-	local port=$((18000 + RANDOM % 1000)) n=30 i ok=0
+	local port=$((18000 + RANDOM % 1000)) n=20 i ok=0
 	srv "$port" -n "$n" -m "$n" --json > "$work/server.json" 2> "$work/server.err" &
 	local server=$!
 	wait_port "$port" || return 1
@@ -180,6 +179,6 @@ tap_check "openssl s_client -> server -- head -c N (kernel RX, TLS 1.2), byte-ex
 tap_check "client -- cat FILE (kernel TX, TLS 1.2) -> openssl s_server, byte-exact" cat_to_s_server 1.2
 tap_check "server -- cat -> client -- cat: byte-exact, close_notify is EIO to the reader" wrapped_both_ends
 tap_check "exit statuses: the command's, 127 when not found, a failed command fails the server" exit_statuses
-tap_check "5 wrapped connections at once (server -m 5 -- cat), byte-exact" wrapped_parallel
-tap_check "the tool's server with 30 parallel kernel-offload clients (-m 30), --check-data" parallel_clients
+tap_check "4 wrapped connections at once (server -m 4 -- cat), byte-exact" wrapped_parallel
+tap_check "the tool's server with 20 parallel kernel-offload clients (-m 20), --check-data" parallel_clients
 tap_done
