@@ -17,7 +17,10 @@
 #   3g.  MPTCP: the client's in-kernel path manager has one endpoint,
 #   "10.0.2.2 dev wifi subflow", so the initial subflow (MP_CAPABLE) leaves
 #   over 3G and WiFi joins with MP_JOIN, as in the paper's Figs 1-6.
-#   dumpcap captures on the client's 3g and wifi interfaces.
+#   Scenario 7 turns this around: opened on WiFi, 3G joins as a backup
+#   subflow ("10.0.1.2 dev 3g subflow backup"; mptcp_endpoints).
+#   dumpcap captures on the client's 3g and wifi interfaces, and on the
+#   server's srv0 (what the server sent, before the links lose any of it).
 
 lab_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lab_top=$(cd "$lab_dir/../.." && pwd)
@@ -33,10 +36,13 @@ nr() { ip netns exec "$ns_r" "$@"; }
 ns() { ip netns exec "$ns_s" "$@"; }
 
 # load_profile FILE PREFIX: reads a key=value profile (no code is run) into
-# variables PREFIX_key.  Unknown keys and missing keys are errors.
+# variables PREFIX_key.  Unknown keys and missing required keys are errors;
+# the optional keys (bursty loss, slotted delivery) default to off.
 load_profile() {
 	local file=$1 prefix=$2 key value k
 	local keys="name down_rate up_rate delay_ms jitter_ms loss_pct queue_pkts"
+	local optional="ge_p_pct ge_r_pct ge_loss_bad_pct ge_loss_good_pct slot_min_ms slot_max_ms"
+	for k in $optional; do printf -v "${prefix}_$k" '%s' ""; done
 	[ -r "$file" ] || { echo "lab: profile $file is not readable" >&2; return 1; }
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line%%#*}
@@ -44,9 +50,9 @@ load_profile() {
 		[ -n "$line" ] || continue
 		key=${line%%=*}
 		value=${line#*=}
-		case " $keys " in
+		case " $keys $optional " in
 		*" $key "*) ;;
-		*) echo "lab: $file: unknown key '$key' (known: $keys)" >&2; return 1 ;;
+		*) echo "lab: $file: unknown key '$key' (known: $keys $optional)" >&2; return 1 ;;
 		esac
 		case "$value" in
 		*[!A-Za-z0-9.-]*|'') echo "lab: $file: bad value '$value' for $key" >&2; return 1 ;;
@@ -62,15 +68,24 @@ load_profile() {
 # netem_line DEV PREFIX up|down: the tc batch line shaping DEV's egress
 # with one direction of a profile.
 netem_line() {
-	local dev=$1 p=$2 dir=$3 rate delay jitter loss limit
+	local dev=$1 p=$2 dir=$3 rate delay jitter loss limit ge slot
 	rate=$(eval "echo \$${p}_${dir}_rate")
 	delay=$(eval "echo \$${p}_delay_ms")
 	jitter=$(eval "echo \$${p}_jitter_ms")
-	loss=$(eval "echo \$${p}_loss_pct")
+	loss="loss $(eval "echo \$${p}_loss_pct")%"
 	limit=$(eval "echo \$${p}_queue_pkts")
+	# Gilbert-Elliott: losses come in bursts (a fading radio, a cell
+	# change), as a mobile link loses them, not one by one.
+	ge=$(eval "echo \$${p}_ge_p_pct")
+	[ -z "$ge" ] || loss="loss gemodel ${ge}% $(eval "echo \$${p}_ge_r_pct")% $(eval \
+		"echo \$${p}_ge_loss_bad_pct")% $(eval "echo \$${p}_ge_loss_good_pct")%"
+	# Slots: packets leave in bursts at intervals drawn from [min, max], as
+	# a cellular scheduler grants the air interface (variable delay).
+	slot=$(eval "echo \$${p}_slot_min_ms")
+	[ -z "$slot" ] || slot="slot ${slot}ms $(eval "echo \$${p}_slot_max_ms")ms"
 	# netem's own rate keeps packets in order under jitter (each packet is
 	# scheduled after its predecessor), which a tbf child would not add.
-	echo "qdisc replace dev $dev root netem limit $limit delay ${delay}ms ${jitter}ms loss ${loss}% rate $rate"
+	echo "qdisc replace dev $dev root netem limit $limit delay ${delay}ms ${jitter}ms $loss rate $rate $slot"
 }
 
 # testbed_up PROFILE_3G PROFILE_WIFI: builds the three namespaces above.
@@ -151,6 +166,20 @@ use_path() {
 	esac
 }
 
+# mptcp_endpoints wifi-subflow|3g-backup: the client's path manager
+# endpoint: WiFi joins a connection opened on 3G (scenarios 1, 2, 8), or 3G
+# joins one opened on WiFi as a backup subflow (scenario 7: the peer sends
+# on it only when no other subflow can).
+mptcp_endpoints() {
+	local ep
+	case "$1" in
+	wifi-subflow) ep="10.0.2.2 dev wifi subflow" ;;
+	3g-backup) ep="10.0.1.2 dev 3g subflow backup" ;;
+	*) echo "lab: unknown endpoint set $1" >&2; return 1 ;;
+	esac
+	printf 'mptcp endpoint flush\nmptcp endpoint add %s\n' "$ep" | ip -n "$ns_c" -batch -
+}
+
 # wifi_link up|down: the access point appears or vanishes (router side),
 # so the client's wifi loses carrier but stays configured.
 wifi_link() { ip -n "$ns_r" link set rwifi "$1"; }
@@ -166,20 +195,29 @@ wait_for() {
 	done
 }
 
-# capture_start FILE: dumpcap on the client's two interfaces; sets cap_pid.
+# capture_start FILE SERVER_FILE: dumpcap on the client's two interfaces
+# and on the server's; sets cap_pid.
 capture_start() {
-	cap_file=$1
-	cap_log=$1.log
 	# Not through nc(): $! must be dumpcap itself (ip netns exec execs it).
-	ip netns exec "$ns_c" dumpcap -q -i 3g -i wifi -w "$cap_file" >"$cap_log" 2>&1 &
+	ip netns exec "$ns_c" dumpcap -q -i 3g -i wifi -w "$1" >"$1.log" 2>&1 &
 	cap_pid=$!
-	wait_for "dumpcap on 3g and wifi" 20 grep -q "Capturing on" "$cap_log"
+	ip netns exec "$ns_s" dumpcap -q -i srv0 -w "$2" >"$2.log" 2>&1 &
+	cap_pid="$cap_pid $!"
+	# Two dumpcaps starting at once under TCG on a busy host take a while.
+	wait_for "dumpcap on 3g and wifi" 90 grep -q "Capturing on" "$1.log"
+	wait_for "dumpcap on srv0" 90 grep -q "Capturing on" "$2.log"
 }
 
 capture_stop() {
-	# SIGTERM: a background job ignores SIGINT; dumpcap closes the file cleanly.
-	kill -TERM "$cap_pid" 2>/dev/null || true
-	wait "$cap_pid" 2>/dev/null || true
+	local p deadline=$((SECONDS + 20))
+	# SIGTERM: a background job ignores SIGINT; dumpcap closes the file
+	# cleanly.  One still starting up may not act on it: KILL after 20 s.
+	for p in $cap_pid; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $cap_pid; do
+		while kill -0 "$p" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	cap_pid=
 }
 
@@ -206,6 +244,42 @@ server_start() {
 		>"$dir/server.json" 2>"$dir/server.err" &
 	server_pid=$!
 	wait_for "the mptls server" 20 test -s "$dir/server.ready"
+}
+
+# servers_start DIR ARGS...: one mptls server per port 443-448, each until
+# servers_stop: the browser workload spreads its six connections over them
+# (one per port), the page and bulk clients use 443.
+servers_pids=
+servers_start() {
+	local dir=$1 port
+	shift
+	for port in 443 444 445 446 447 448; do
+		rm -f "$dir/server-$port.ready"
+		ip netns exec "$ns_s" "$MPTLS" server --listen "$SERVER_ADDR:$port" --count 0 \
+			--cert "$pki/server.pem" --key "$pki/server.key" \
+			--ready-file "$dir/server-$port.ready" --json "$@" \
+			>"$dir/server-$port.json" 2>"$dir/server-$port.err" &
+		servers_pids="$servers_pids $!"
+	done
+	for port in 443 444 445 446 447 448; do
+		wait_for "the mptls server on $port" 60 test -s "$dir/server-$port.ready"
+	done
+}
+
+# plain_servers_start DIR ROOT: HTTP without TLS on the same ports.
+plain_servers_start() {
+	rm -f "$1/server.ready"
+	ip netns exec "$ns_s" python3 "$lab_dir/plainhttp.py" "$2" "$1/server.ready" \
+		>"$1/server.json" 2>"$1/server.err" &
+	servers_pids=$!
+	wait_for "the plain HTTP server" 60 test -s "$1/server.ready"
+}
+
+servers_stop() {
+	local p
+	for p in $servers_pids; do kill "$p" 2>/dev/null || true; done
+	for p in $servers_pids; do wait "$p" 2>/dev/null || true; done
+	servers_pids=
 }
 
 server_wait() {

@@ -26,8 +26,7 @@ BASE_PREFS = [
     # The capture is on the client: a segment lost downstream arrives after
     # its successors, and TLS records must still be reassembled.
     "-o", "tcp.reassemble_out_of_order:TRUE",
-    "-d", "tcp.port==443,tls",
-]
+] + [a for p in range(443, 449) for a in ("-d", "tcp.port==%d,tls" % p)]
 
 
 def fields(pcap, names, display_filter=None, prefs=(), extra=()):
@@ -67,62 +66,129 @@ def flag(value):
 
 
 # --- TLS classification of data-bearing segments ---------------------------
+#
+# A record is "clear" when tshark reads it without keys (ClientHello,
+# ServerHello, the TLS 1.2 Certificate/KeyExchange messages, ChangeCipherSpec,
+# an alert sent before encryption starts), "enc" when tshark reads it only
+# with the run's key log (it decrypted the record and the AEAD tag
+# authenticated it: Wireshark drops a record whose tag does not verify), and
+# "other" when it cannot read it even then (wrong keys, a type it does not
+# know, garbage).  So the same dissection runs twice, without and with keys,
+# and a record's class is the difference.
 
-# Handshake messages that travel in clear (TLS 1.2; ClientHello/ServerHello
-# in 1.3).  A record with content type 22 whose handshake type tshark cannot
-# parse is an encrypted handshake message (TLS 1.2 Finished).
-PLAIN_HANDSHAKE = {0, 1, 2, 3, 4, 11, 12, 13, 14, 16}
+SERVER_PORTS = [str(p) for p in range(443, 449)]  # the lab's servers (browser: 6 ports)
+
+# Decrypted application data goes to the "data" dissector record by record,
+# so that one data.len per decrypted record tells which records decrypted.
+DECRYPT_PREFS = ["-o", "tls.desegment_ssl_application_data:FALSE"] + [
+    a for p in range(443, 449) for a in ("-d", "tls.port==%d,data" % p)]
+DECRYPT_EXTRA = ["--disable-heuristic", "http_tls"]
 
 CLASS_FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.seq", "tcp.len",
-                "tls.record.content_type", "tls.record.opaque_type", "tls.handshake.type", "tcp.reassembled_in",
+                "tls.record.length", "tls.record.content_type", "tls.record.opaque_type",
+                "tls.handshake.type", "data.len", "tcp.reassembled_in",
                 "tls.alert_message.level"]
 
 
-def record_class(row):
-    """'enc', 'plain' or '' (no TLS record here) for one dissected frame."""
-    # tshark names a TLS 1.3 record's outer type opaque_type.
-    types = ints(row["tls.record.content_type"]) + ints(row.get("tls.record.opaque_type", ""))
-    if not types:
-        return ""
-    hs = set(ints(row["tls.handshake.type"]))
-    plain = 20 in types or bool(hs & PLAIN_HANDSHAKE)
-    if 21 in types and row["tls.alert_message.level"]:
-        plain = True  # an alert tshark could read was sent in clear
-    return "plain" if plain else "enc"
+def readable_records(row):
+    """(records ending in this frame, how many of them tshark could read)."""
+    n = len(ints(row["tls.record.length"]))
+    if not n:
+        return 0, 0
+    types = ints(row["tls.record.content_type"])
+    if ints(row["tls.record.opaque_type"]):
+        # TLS 1.3: a protected record shows its inner content type only
+        # once decrypted; the records in clear show theirs anyway.
+        return n, min(n, len(types))
+    unread = 0
+    for ctype, readable in ((23, len(ints(row["data.len"]))),
+                            (22, len(ints(row["tls.handshake.type"]))),
+                            (21, len(ints(row["tls.alert_message.level"])))):
+        unread += max(0, types.count(ctype) - readable)
+    unread += sum(1 for t in types if t not in (20, 21, 22, 23))
+    return n, max(0, n - unread)
 
 
-def classify(rows):
-    """frame number -> 'enc' | 'plain' | 'none' for every data-bearing frame.
+def record_classes(row_clear, row_keys):
+    """The set of classes of the records that end in one frame, from the
+    frame's dissection without keys and with keys ({} when none ends here)."""
+    n, clear = readable_records(row_clear)
+    _, readable = readable_records(row_keys) if row_keys else (n, clear)
+    out = set()
+    if clear:
+        out.add("clear")
+    if readable > clear:
+        out.add("enc")
+    if n > max(readable, clear):
+        out.add("other")
+    return out
+
+
+def merge(classes):
+    """One segment's class from the classes of the records it holds bytes of."""
+    for c in ("other", "truncated", "clear"):
+        if c in classes:
+            return c
+    return "enc"
+
+
+def classify(rows_clear, rows_keys):
+    """frame number -> 'enc' | 'clear' | 'other' | 'truncated' for every
+    data-bearing frame.
 
     A frame carrying the end of a record is dissected there; the frames
     holding the record's earlier bytes point at it through
-    tcp.reassembled_in.  A retransmission, which tshark does not dissect
-    again, takes the class of the segment it repeats (same stream and
-    sequence number).
+    tcp.reassembled_in.  A segment is 'enc' when every record its bytes
+    belong to decrypted, 'clear' when some are clear and none unreadable,
+    'other' otherwise (bytes in no record at all included).  A
+    retransmission, which tshark does not dissect again, takes the class of
+    the segment it repeats (same stream and sequence number).  The bytes
+    after the last record tshark saw complete in a direction, in no record,
+    are 'truncated': a record cut short when the connection ended (the
+    browser workload resets connections mid-response), counted apart.
     """
-    by_frame = {}
-    own = {}
-    for r in rows:
+    keyed = {int(r["frame.number"]): r for r in rows_keys}
+    by_frame, own = {}, {}
+    for r in rows_clear:
         if r["tcp.len"] in ("", "0"):
             continue
         fno = int(r["frame.number"])
         by_frame[fno] = r
-        own[fno] = record_class(r)
+        own[fno] = record_classes(r, keyed.get(fno))
     out = {}
     first_at = {}
+    last_in_record = {}  # (stream, srcport) -> highest seq of a segment in a record
+    for fno, r in by_frame.items():
+        if own[fno] or ints(r["tcp.reassembled_in"]):
+            k = (r["tcp.stream"], r["tcp.srcport"])
+            last_in_record[k] = max(last_in_record.get(k, -1), int(r["tcp.seq"]))
     for fno, r in sorted(by_frame.items()):
-        cls = own[fno]
-        reas = ints(r["tcp.reassembled_in"])
-        for target in reas:
-            tcls = own.get(target, "")
-            if tcls:
-                cls = "plain" if "plain" in (cls, tcls) else "enc"
+        got = set(own[fno])
+        for target in ints(r["tcp.reassembled_in"]):
+            got |= own.get(target, set())
         key = (r["tcp.stream"], r["tcp.srcport"], r["tcp.seq"])
-        if not cls:
-            cls = first_at.get(key, "none")
+        if got:
+            cls = merge(got)
+        elif key in first_at:
+            cls = first_at[key]
+        elif key[:2] in last_in_record and int(r["tcp.seq"]) > last_in_record[key[:2]]:
+            cls = "truncated"
+        else:
+            cls = "other"
         first_at.setdefault(key, cls)
         out[fno] = cls
     return out
+
+
+def wrong_keylog(src, dst):
+    """A key log with the right client randoms and random secrets: the
+    negative control, under which nothing may decrypt."""
+    with open(src) as f, open(dst, "w") as g:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:
+                parts[2] = os.urandom(len(parts[2]) // 2).hex()
+                g.write(" ".join(parts) + "\n")
 
 
 # --- MPTCP data-level streams ----------------------------------------------
