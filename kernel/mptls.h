@@ -140,13 +140,10 @@ struct mptls_rx {
 	bool no_pad;			/* TLS_RX_EXPECT_NO_PAD */
 	bool poll_contended;		/* poll found the lock held (lockless) */
 	/*
-	 * MPTCP's peek shows only its reader's queue, which does not grow
-	 * until someone reads: poll remembers what its last peek saw and
-	 * how many data wake-ups had come by then (rx.c).
+	 * TCP_INQ as the user set it once TLS_RX is on: MPTCP's own is ours
+	 * then, for poll's byte count (rx.c).  Under rx.lock.
 	 */
-	unsigned int data_gen;		/* EPOLLIN wake-ups, counted by ctx->wake */
-	int poll_peeked;		/* bytes the last poll's peek saw, -1: none */
-	unsigned int poll_gen;		/* data_gen at that peek */
+	bool user_inq;
 };
 
 /*
@@ -243,7 +240,11 @@ void mptls_rx_unlock(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		  int flags, int *addr_len);
 bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx, __poll_t mptcp_mask);
-void mptls_rx_on_data(struct mptls_ctx *ctx);
+int mptls_rx_set_inq(struct sock *sk, struct mptls_ctx *ctx, bool on);
+int mptls_rx_set_user_inq(struct sock *sk, struct mptls_ctx *ctx,
+			  sockptr_t optval, unsigned int optlen);
+int mptls_rx_get_user_inq(struct sock *sk, struct mptls_ctx *ctx,
+			  char __user *optval, int __user *optlen);
 int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
 int mptls_rx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
 			char __user *optval, int __user *optlen);

@@ -128,14 +128,63 @@ int mptls_rx_init(struct mptls_ctx *ctx)
 {
 	mutex_init(&ctx->rx.lock);
 	INIT_LIST_HEAD(&ctx->rx.ready);
-	ctx->rx.poll_peeked = -1;
 	return 0;
 }
 
-/* ctx->wake saw data arrive (under the wait queue's lock, so no race). */
-void mptls_rx_on_data(struct mptls_ctx *ctx)
+/*
+ * Poll must know how many bytes of the stream MPTCP holds, and MPTCP's peek
+ * shows only its reader's queue: once a peek has left bytes there, later
+ * arrivals wait in its socket queue, out of the peek's sight, until a read
+ * consumes them.  Its TCP_INQ count (a cmsg on each recvmsg) covers both
+ * queues, so it is turned on with TLS_RX: the user's reads never reach
+ * MPTCP's recvmsg any more, and getsockopt/setsockopt(TCP_INQ) answer with
+ * the user's own setting from then on (ctx->rx.user_inq, off until set, as
+ * tls.ko's reads on TCP carry no TCP_CM_INQ either).  set_crypto() turns
+ * it on before TLS_RX is ready, and off again if TLS_RX is refused.  Caller
+ * holds rx.lock.
+ */
+int mptls_rx_set_inq(struct sock *sk, struct mptls_ctx *ctx, bool on)
 {
-	WRITE_ONCE(ctx->rx.data_gen, ctx->rx.data_gen + 1);
+	int val = on;
+
+	return mptls_orig_setsockopt(sk, SOL_TCP, TCP_INQ, KERNEL_SOCKPTR(&val),
+				     sizeof(val));
+}
+
+/* setsockopt(TCP_INQ) once TLS_RX is on: checked as do_tcp_setsockopt(). */
+int mptls_rx_set_user_inq(struct sock *sk, struct mptls_ctx *ctx,
+			  sockptr_t optval, unsigned int optlen)
+{
+	int val, err;
+
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	if (val < 0 || val > 1)
+		return -EINVAL;
+	err = mptls_rx_lock(sk, ctx, false);
+	if (err)
+		return err;
+	ctx->rx.user_inq = val;
+	mptls_rx_unlock(sk, ctx);
+	return 0;
+}
+
+/* getsockopt(TCP_INQ) once TLS_RX is on: an int, as do_tcp_getsockopt(). */
+int mptls_rx_get_user_inq(struct sock *sk, struct mptls_ctx *ctx,
+			  char __user *optval, int __user *optlen)
+{
+	int val = READ_ONCE(ctx->rx.user_inq), len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }
 
 void mptls_rx_free(struct mptls_ctx *ctx)
@@ -173,7 +222,6 @@ static int rx_pull(struct sock *sk, struct mptls_ctx *ctx, u8 *to, size_t len,
 	int n;
 
 	iov_iter_kvec(&kmsg.msg_iter, ITER_DEST, &iov, 1, len);
-	ctx->rx.poll_peeked = -1;	/* MPTCP's queue moves on */
 	n = ctx->sk_proto->recvmsg(sk, &kmsg, len, flags, &addr_len);
 	if (n == -ENOTCONN && inet_sk_state_load(sk) == TCP_CLOSE &&
 	    !READ_ONCE(sk->sk_err))
@@ -551,63 +599,62 @@ int mptls_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 
 /*
  * MPTCP's queue, looked at without taking anything from it: copies up to
- * @len bytes to @to, or only counts them when @to is NULL.
+ * @len bytes to @to (at least one byte is looked at), and stores in @inq
+ * how many bytes MPTCP holds in all its queues (TCP_INQ, turned on with
+ * TLS_RX; 0 when it has none).  Returns the bytes copied or -errno.
  */
-static int rx_peek(struct sock *sk, struct mptls_ctx *ctx, u8 *to, size_t len)
+static int rx_peek(struct sock *sk, struct mptls_ctx *ctx, u8 *to, size_t len,
+		   int *inq)
 {
-	struct kvec iov = { .iov_base = to, .iov_len = len };
-	struct msghdr kmsg = {};
+	u8 byte, cbuf[CMSG_SPACE(sizeof(int))] __aligned(sizeof(long));
+	struct kvec iov = { .iov_base = to ?: &byte, .iov_len = to ? len : 1 };
+	struct msghdr kmsg = {
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = (struct cmsghdr *)cbuf;
 	int addr_len = 0;
+	int n;
 
-	if (to)
-		iov_iter_kvec(&kmsg.msg_iter, ITER_DEST, &iov, 1, len);
-	else
-		iov_iter_discard(&kmsg.msg_iter, ITER_DEST, len);
-	return ctx->sk_proto->recvmsg(sk, &kmsg, len, MSG_PEEK | MSG_DONTWAIT,
-				      &addr_len);
+	*inq = 0;
+	iov_iter_kvec(&kmsg.msg_iter, ITER_DEST, &iov, 1, iov.iov_len);
+	n = ctx->sk_proto->recvmsg(sk, &kmsg, iov.iov_len, MSG_PEEK | MSG_DONTWAIT,
+				   &addr_len);
+	/* put_cmsg() moved msg_control on past what it wrote */
+	if (kmsg.msg_controllen < sizeof(cbuf) && cmsg->cmsg_level == SOL_TCP &&
+	    cmsg->cmsg_type == TCP_CM_INQ && cmsg->cmsg_len >= CMSG_LEN(sizeof(int)))
+		memcpy(inq, CMSG_DATA(cmsg), sizeof(int));
+	return n;
 }
 
 /*
  * Under rx.lock: is the rest of the record being reassembled in MPTCP?
- *
- * MPTCP's peek shows its reader's queue, and moves newly arrived data into
- * it only while it is empty: once a peek has left bytes there, later peeks
- * see the same bytes until a read consumes them.  So when a peek sees no
- * more than the last one did although data has arrived since (data_gen),
- * MPTCP may hold the rest out of the peek's sight: readable, and the read
- * finds out.  That costs at most one spurious wake-up per arrival, never a
- * busy loop: the read empties MPTCP's queue and the next peek sees all.
+ * The next header is peeked at (it is at the front of MPTCP's reader's
+ * queue, or the peek moves it there), and MPTCP's TCP_INQ count says
+ * whether the rest of the record is in, in whichever of its queues: exact,
+ * as tls.ko's parser is on TCP.  Only a header split so that part of it
+ * is out of the peek's sight (mptls_rx_set_inq()) makes the answer
+ * "readable" early: a read then finds out.
  */
 static bool rx_record_waiting(struct sock *sk, struct mptls_ctx *ctx)
 {
 	struct mptls_rx *rx = &ctx->rx;
-	unsigned int gen = READ_ONCE(rx->data_gen);
-	unsigned int have = rx->asm_have, len;
+	unsigned int have = rx->asm_have, len = rx->asm_len;
 	u8 hdr[MPTLS_HEADER_SIZE];
-	int n;
+	int n, inq;
 
 	lockdep_assert_held(&rx->lock);
-	len = rx->asm_len;
-	if (!len) {
+	if (len) {
+		n = rx_peek(sk, ctx, NULL, 1, &inq);
+	} else {
 		memcpy(hdr, rx->hdr, have);
-		n = rx_peek(sk, ctx, hdr + have, MPTLS_HEADER_SIZE - have);
-		if (n < 0 && n != -EAGAIN)
-			return true;			/* let a read report it */
+		n = rx_peek(sk, ctx, hdr + have, MPTLS_HEADER_SIZE - have, &inq);
 		if (n == MPTLS_HEADER_SIZE - have &&
 		    mptls_record_parse_header(hdr, &rx->cs.limits, &len))
-			return true;			/* ditto */
+			return true;		/* a read reports it */
 	}
-	if (len) {
-		n = rx_peek(sk, ctx, NULL, len - have);
-		if (n == len - have || (n < 0 && n != -EAGAIN))
-			return true;
-	}
-	n = max(n, 0);
-	if (n <= rx->poll_peeked && gen != rx->poll_gen)
-		return true;
-	rx->poll_peeked = n;
-	rx->poll_gen = gen;
-	return false;
+	if (n < 0 && n != -EAGAIN)
+		return true;			/* ditto */
+	return inq >= (len ?: MPTLS_HEADER_SIZE) - have;
 }
 
 /*

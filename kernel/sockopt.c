@@ -33,8 +33,7 @@ bool mptls_is_tls_ulp(sockptr_t optval, unsigned int optlen)
 /*
  * Our entry on the socket's wait queue, called under the queue's lock
  * (softirq or the waker's context) for every wake-up MPTCP sends: send
- * space moves TX on, data arrival is counted for poll.  Queue work and
- * count only.
+ * space moves TX on.  Queue work only.
  */
 static int ctx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
 		    void *key)
@@ -44,8 +43,6 @@ static int ctx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
 
 	if (!events || (events & EPOLLOUT))
 		mptls_tx_on_write_space(ctx);
-	if (!events || (events & EPOLLIN))
-		mptls_rx_on_data(ctx);
 	return 0;
 }
 
@@ -122,6 +119,7 @@ static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 	struct mptls_cipher_state *cs = tx ? &ctx->tx.cs : &ctx->rx.cs;
 	struct mptls_cipher_state *other = tx ? &ctx->rx.cs : &ctx->tx.cs;
 	bool *ready = tx ? &ctx->tx_ready : &ctx->rx_ready;
+	bool inq_on = false;
 	int err;
 
 	/* net/tls checks the pointer and the size before "already set". */
@@ -134,6 +132,13 @@ static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 	err = tx ? mptls_tx_lock(sk, ctx, false) : mptls_rx_lock(sk, ctx, false);
 	if (err)
 		return err;
+	/* poll counts MPTCP's bytes with it from the first record (rx.c) */
+	if (!tx && !READ_ONCE(*ready)) {
+		err = mptls_rx_set_inq(sk, ctx, true);
+		if (err)
+			goto unlock;
+		inq_on = true;
+	}
 	lock_sock(sk);
 	if (*ready) {
 		/* No rekey on these kernels' kTLS either; count the refusal. */
@@ -153,6 +158,9 @@ refused:
 	mptls_stat_inc(sk, MPTLS_STAT_CONF_REFUSED);
 out:
 	release_sock(sk);
+	if (err && inq_on)
+		mptls_rx_set_inq(sk, ctx, false);
+unlock:
 	if (tx)
 		mptls_tx_unlock(ctx);
 	else
@@ -190,6 +198,8 @@ int mptls_setsockopt(struct sock *sk, int level, int optname,
 
 	if (level == SOL_TCP && optname == TCP_ULP)
 		return -EEXIST;		/* as TCP with a ULP already set */
+	if (level == SOL_TCP && optname == TCP_INQ && READ_ONCE(ctx->rx_ready))
+		return mptls_rx_set_user_inq(sk, ctx, optval, optlen);
 	if (level != SOL_TLS)
 		return mptls_orig_setsockopt(sk, level, optname, optval, optlen);
 
@@ -257,6 +267,8 @@ int mptls_getsockopt(struct sock *sk, int level, int optname,
 
 	if (level == SOL_TCP && optname == TCP_ULP)
 		return get_ulp_name(optval, optlen);
+	if (level == SOL_TCP && optname == TCP_INQ && READ_ONCE(ctx->rx_ready))
+		return mptls_rx_get_user_inq(sk, ctx, optval, optlen);
 	if (level != SOL_TLS)
 		return mptls_orig_getsockopt(sk, level, optname, optval, optlen);
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # kTLS conformance: the kernel's own kTLS selftest (tools/testing/selftests/
-# net/tls.c of linux-source-6.1) on TCP with the stock tls.ko, then on MPTCP
-# with mptls.ko; one TAP line per test that passes on TCP (the target set),
-# "ok" when it passes on MPTCP too.  See tests/conformance/run-ktls-selftest.
+# net/tls.c of the running kernel's series: linux-source-6.1 on 6.1,
+# linux-source-6.12 on 6.12 and 6.12-rt) on TCP with the stock tls.ko, then
+# on MPTCP with mptls.ko; one TAP line per test that passes on TCP (the
+# target set), "ok" when it passes on MPTCP too.  See
+# tests/conformance/run-ktls-selftest.
 #
 # Runs the QUICK subset unless QUICK=0 is given (QUICK=0 make check): about
 # 120 tests (global, tls_basic, tls_err, tls.12_aes_gcm, tls.13_aes_gcm) take
@@ -13,6 +15,8 @@
 # test that hangs on MPTCP costs 30 s and cannot hang the suite.
 . "$(dirname "$0")/lib.sh"
 export QUICK=${QUICK:-1}
+series=$(kernel_series)
+export CONFORMANCE_SELFTEST=${CONFORMANCE_SELFTEST:-${series%-rt}}
 
 runner="$top/tests/conformance/run-ktls-selftest"
 tap_log=$(mktemp /tmp/conformance.XXXXXX)
