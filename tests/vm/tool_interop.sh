@@ -14,12 +14,14 @@
 # the record MAC.  TLS 1.2 and 1.3.  Prints TAP.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$top/scripts/lib/nginx.sh"
 
 bin=$top/build/bin/mptls
 work=$(mktemp -d /tmp/mptls-interop.XXXXXX)
 pids=()
 cleanup() {
 	local p
+	nginx_stop "$work/nginx" 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	rm -rf "$work"
 }
@@ -35,44 +37,19 @@ setup() {
 	chmod -R a+rX "$work"	# nginx's workers run as www-data
 }
 
-# nginx with its own OpenSSL records, MPTCP through mptcpize.
+# nginx with its own OpenSSL records (no KTLS), MPTCP through mptcpize
+# (scripts/lib/nginx.sh).  A body filter (one that never matches) drops
+# Content-Length, so nginx frames the same bytes with chunked transfer
+# coding, or with chunking off by closing the connection (RFC 9112 6.3).
 start_nginx() {
-	cat > "$work/nginx.conf" <<CONF
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-events {}
-http {
-	access_log off;
-	server {
-		listen 127.0.0.1:8443 ssl;
-		ssl_certificate $work/pki/server.pem;
-		ssl_certificate_key $work/pki/server.key;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		root $work/www;
-		location = /blob.bin {
-			add_header Repr-Digest "sha-256=:$digest:";
-		}
-		# A body filter (one that never matches) drops Content-Length, so
-		# nginx frames the same bytes with chunked transfer coding, or with
-		# chunking off by closing the connection (RFC 9112 section 6.3).
-		location /chunked/ {
-			add_header Repr-Digest "sha-256=:$digest:";
-			sub_filter_types *;
-			sub_filter 'MPTLS-NOT-IN-RANDOM-DATA' 'x';
-		}
-		location /close/ {
-			add_header Repr-Digest "sha-256=:$digest:";
-			sub_filter_types *;
-			sub_filter 'MPTLS-NOT-IN-RANDOM-DATA' 'x';
-			chunked_transfer_encoding off;
-		}
-	}
-}
-CONF
-	# not inside tap_check: its command substitution would wait for nginx
-	mptcpize run nginx -c "$work/nginx.conf" -e "$work/nginx.err" > "$work/nginx.out" 2>&1 &
-	pids+=($!)
+	local digest_header="add_header Repr-Digest \"sha-256=:$digest:\";"
+	local no_length="sub_filter_types *; sub_filter 'MPTLS-NOT-IN-RANDOM-DATA' 'x';"
+
+	nginx_conf "$work/nginx" 127.0.0.1:8443 "$work/www" "$work/pki" \
+		"location = /blob.bin { $digest_header }" \
+		"location /chunked/ { $digest_header $no_length }" \
+		"location /close/ { $digest_header $no_length chunked_transfer_encoding off; }" &&
+	nginx_start "$work/nginx" mptcpize run
 }
 
 # kernel RX: mptls client against nginx; compares the body's SHA-256.
