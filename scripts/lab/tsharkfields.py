@@ -13,6 +13,7 @@ records its DSN range falls into.
 import os
 import struct
 import subprocess
+import tempfile
 
 TSHARK = os.environ.get("TSHARK", "tshark")
 
@@ -29,8 +30,7 @@ BASE_PREFS = [
 ] + [a for p in range(443, 449) for a in ("-d", "tcp.port==%d,tls" % p)]
 
 
-def fields(pcap, names, display_filter=None, prefs=(), extra=()):
-    """Rows of tshark -T fields as dicts; multi-valued fields joined by ','."""
+def _command(pcap, names, display_filter=None, prefs=(), extra=()):
     # -2: two passes, so that tcp.reassembled_in is known on every segment.
     cmd = [TSHARK, "-2", "-n", "-r", pcap, "-T", "fields", "-E", "separator=\t",
            "-E", "occurrence=a", "-E", "aggregator=,"]
@@ -39,16 +39,42 @@ def fields(pcap, names, display_filter=None, prefs=(), extra=()):
         cmd += ["-Y", display_filter]
     for n in names:
         cmd += ["-e", n]
-    res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, check=False)
-    if res.returncode != 0:
-        raise RuntimeError("tshark failed: %s\n%s" % (" ".join(cmd), res.stderr[-2000:]))
+    return cmd
+
+
+def _rows(text, names):
     rows = []
-    for line in res.stdout.splitlines():
+    for line in text.splitlines():
         vals = line.split("\t")
         vals += [""] * (len(names) - len(vals))
         rows.append(dict(zip(names, vals)))
     return rows
+
+
+def fields(pcap, names, display_filter=None, prefs=(), extra=()):
+    """Rows of tshark -T fields as dicts; multi-valued fields joined by ','."""
+    return fields_parallel([(pcap, names, display_filter, prefs, extra)])[0]
+
+
+def fields_parallel(jobs):
+    """fields() for each (pcap, names, display_filter, prefs, extra) in JOBS,
+    the tshark processes running side by side: one tshark uses one CPU, and
+    the VM has two."""
+    procs = []
+    for pcap, names, flt, prefs, extra in jobs:
+        cmd = _command(pcap, names, flt, prefs, extra)
+        out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        procs.append((cmd, names, out, err, subprocess.Popen(cmd, stdout=out, stderr=err, text=True)))
+    results = []
+    for cmd, names, out, err, p in procs:
+        if p.wait() != 0:
+            err.seek(0)
+            raise RuntimeError("tshark failed: %s\n%s" % (" ".join(cmd), err.read()[-2000:]))
+        out.seek(0)
+        results.append(_rows(out.read(), names))
+        out.close()
+        err.close()
+    return results
 
 
 def count(pcap, display_filter):

@@ -46,8 +46,8 @@ eval "set -- $args"
 [ -s "$top/build/lab/pki/server.pem" ] && set -- "$@" --pki "$top/build/lab/pki"
 tap_check "lab experiment runs (scenarios, capture, handover)" \
 	bash "$top/scripts/lab/experiment" "$lab_out" "$@"
-# --fast: no per-object HTTP timings (report tables only); every tshark
-# pass costs tens of seconds under TCG.
+# --fast: no per-object HTTP timings nor downlink loss (report tables only);
+# every tshark pass costs minutes under TCG on a busy host.
 tap_check "tshark analysis of the capture" /usr/bin/python3 "$top/scripts/lab/analyze.py" \
 	"$lab_out" --no-plots --no-pcaps --fast
 # checks.json as lines "ok|FAILED<TAB>name<TAB>detail", in one Python start
