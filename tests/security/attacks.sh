@@ -181,8 +181,9 @@ fi
 # probes (port 5130); the bulk transfers run on their own ports meanwhile,
 # plain MPTCP and TLS over MPTCP, before and during the flood.
 # The flood is stopped once the measurements are done: this is only its
-# longest life, for a loaded host where they take long.
-flood_secs=${MPTLS_SECURITY_FLOOD_SECONDS:-120}
+# longest life, a backstop should the script die.  Under load the
+# measurements took over 120 s in CI (2026-12-03), so keep it far above.
+flood_secs=${MPTLS_SECURITY_FLOOD_SECONDS:-900}
 flood_pps=${MPTLS_SECURITY_FLOOD_PPS:-2000}
 bulk=${MPTLS_SECURITY_BULK:-30000000}	# long enough (~1 s) to time under TCG
 fport=5130
@@ -223,6 +224,7 @@ flood_alive=0
 kill -0 "$flood_pid" 2>/dev/null && flood_alive=1
 kill "$flood_pid" 2>/dev/null || true
 wait "$flood_pid" 2>/dev/null || true
+echo "# flood sender: $(cat "$work/flood.res" 2>/dev/null)"
 nt1=$(mib "$ns_s" MPTcpExtMPJoinNoTokenFound) sy1=$(mib "$ns_s" MPTcpExtMPJoinSynRx)
 echo "# bulk plain MPTCP: baseline $base0 B/s, under flood $flood0 B/s"
 echo "# bulk TLS/MPTCP:   baseline $base1 B/s, under flood $flood1 B/s"

