@@ -13,6 +13,7 @@
  *        TLS 1.3 (RFC 8446 §5.2) the 5-byte record header.
  */
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/sockptr.h>
 #include <crypto/aead.h>
 
@@ -175,6 +176,39 @@ void mptls_cipher_free(struct mptls_cipher_state *cs)
 	cs->aead = NULL;
 	cs->desc = NULL;
 	cipher_state_wipe(cs);
+}
+
+/*
+ * TLS 1.3 key update, as mainline kTLS rekey (net/tls since Linux 6.14):
+ * the next keys of a configured direction, same version and cipher, else
+ * EINVAL.  Built aside by mptls_cipher_next() and swapped in whole by
+ * mptls_cipher_swap(), so a refused update leaves the old keys working.
+ * Caller holds the direction's lock: no record is sealed or opened meanwhile.
+ */
+struct mptls_cipher_state *mptls_cipher_next(const struct mptls_cipher_state *cs,
+					     sockptr_t optval, unsigned int optlen)
+{
+	struct mptls_cipher_state *next;
+	int err;
+
+	next = kzalloc(sizeof(*next), GFP_KERNEL);
+	if (!next)
+		return ERR_PTR(-ENOMEM);
+	/* with @cs as the "other direction": version and cipher must match */
+	err = mptls_cipher_init(next, optval, optlen, cs);
+	if (err) {
+		kfree_sensitive(next);
+		return ERR_PTR(err);
+	}
+	return next;
+}
+
+void mptls_cipher_swap(struct mptls_cipher_state *cs, struct mptls_cipher_state *next)
+{
+	mptls_cipher_free(cs);
+	*cs = *next;
+	/* the copy holds the key now */
+	kfree_sensitive(next);
 }
 
 /* Same answers as net/tls do_tls_getsockopt_conf(), key included. */

@@ -140,6 +140,12 @@ struct mptls_rx {
 	bool no_pad;			/* TLS_RX_EXPECT_NO_PAD */
 	bool poll_contended;		/* poll found the lock held (lockless) */
 	/*
+	 * TLS 1.3: a KeyUpdate came in; nothing more is opened until TLS_RX
+	 * brings the next key (mptls_rx_rekey()).  Read locklessly by poll.
+	 */
+	bool key_update_pending;
+	struct mptls_hs_scan hs_scan;	/* where handshake messages stand */
+	/*
 	 * TCP_INQ as the user set it once TLS_RX is on: MPTCP's own is ours
 	 * then, for poll's byte count (rx.c).  Under rx.lock.
 	 */
@@ -196,6 +202,9 @@ void mptls_wake_stop(struct sock *sk, struct mptls_ctx *ctx);
 const struct mptls_cipher_desc *mptls_cipher_lookup(u16 cipher_type);
 int mptls_cipher_init(struct mptls_cipher_state *cs, sockptr_t optval,
 		      unsigned int optlen, const struct mptls_cipher_state *other);
+struct mptls_cipher_state *mptls_cipher_next(const struct mptls_cipher_state *cs,
+					     sockptr_t optval, unsigned int optlen);
+void mptls_cipher_swap(struct mptls_cipher_state *cs, struct mptls_cipher_state *next);
 void mptls_cipher_free(struct mptls_cipher_state *cs);
 int mptls_cipher_getsockopt(const struct mptls_cipher_state *cs,
 			    char __user *optval, int __user *optlen);
@@ -230,6 +239,8 @@ void mptls_tx_flush(struct sock *sk, struct mptls_ctx *ctx);
 bool mptls_tx_writable(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_tx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
 			char __user *optval, int __user *optlen);
+int mptls_tx_rekey(struct sock *sk, struct mptls_ctx *ctx, sockptr_t optval,
+		   unsigned int optlen);
 void mptls_tx_free(struct mptls_ctx *ctx);
 void mptls_tx_release_idle(struct mptls_ctx *ctx);
 
@@ -248,6 +259,8 @@ int mptls_rx_get_user_inq(struct sock *sk, struct mptls_ctx *ctx,
 int mptls_rx_peek_type(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
 int mptls_rx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
 			char __user *optval, int __user *optlen);
+int mptls_rx_rekey(struct sock *sk, struct mptls_ctx *ctx, sockptr_t optval,
+		   unsigned int optlen);
 void mptls_rx_free(struct mptls_ctx *ctx);
 void mptls_rx_release_idle(struct mptls_ctx *ctx);
 
@@ -273,6 +286,11 @@ enum mptls_stat {
 	MPTLS_STAT_TX_SEAL_BY_REF,
 	MPTLS_STAT_RX_OPEN_DIRECT,
 	MPTLS_STAT_RX_DIRECT_RETRY,
+	MPTLS_STAT_TX_REKEY_OK,
+	MPTLS_STAT_RX_REKEY_OK,
+	MPTLS_STAT_TX_REKEY_ERROR,
+	MPTLS_STAT_RX_REKEY_ERROR,
+	MPTLS_STAT_RX_REKEY_RECEIVED,
 	MPTLS_STAT_MAX
 };
 int mptls_proc_init(void);

@@ -27,6 +27,12 @@ static const char *const mptls_stat_names[MPTLS_STAT_MAX] = {
 	[MPTLS_STAT_TX_SEAL_BY_REF]	= "MptlsTxSealByRef",
 	[MPTLS_STAT_RX_OPEN_DIRECT]	= "MptlsRxOpenDirect",
 	[MPTLS_STAT_RX_DIRECT_RETRY]	= "MptlsRxDirectRetry",
+	/* TLS 1.3 key updates, named as mainline net/tls counts them */
+	[MPTLS_STAT_TX_REKEY_OK]	= "TlsTxRekeyOk",
+	[MPTLS_STAT_RX_REKEY_OK]	= "TlsRxRekeyOk",
+	[MPTLS_STAT_TX_REKEY_ERROR]	= "TlsTxRekeyError",
+	[MPTLS_STAT_RX_REKEY_ERROR]	= "TlsRxRekeyError",
+	[MPTLS_STAT_RX_REKEY_RECEIVED]	= "TlsRxRekeyReceived",
 };
 
 struct mptls_net {

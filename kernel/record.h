@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * TLS record header checks, shared by the module (rx.c) and the userspace
- * fuzzer (tests/fuzz), so the code that is fuzzed is the code that runs.  It
- * must stay free of kernel-only dependencies: plain C on byte buffers.
+ * TLS record header checks and the KeyUpdate scan, shared by the module
+ * (rx.c) and the userspace fuzzers (tests/fuzz), so the code that is fuzzed
+ * is the code that runs.  It must stay free of kernel-only dependencies:
+ * plain C on byte buffers.
  *
  * The rules and their errnos follow net/tls (tls_rx_msg_size) so that a peer
  * sees the same errors on MPTCP as on TCP:
@@ -43,6 +44,55 @@ static inline int mptls_record_parse_header(const unsigned char *hdr,
 		return -EINVAL;
 	*record_len = MPTLS_HEADER_SIZE + data_len;
 	return 0;
+}
+
+/*
+ * TLS 1.3 KeyUpdate (RFC 8446 §4.6.3) on RX.  Handshake messages (a type
+ * byte and a 24-bit length, §4) may share a record or span records, so the
+ * handshake records' plaintext is followed as one stream of messages: a
+ * KeyUpdate is found wherever it sits, where net/tls looks at a record's
+ * first byte only.
+ */
+#define MPTLS_TYPE_HANDSHAKE	22
+#define MPTLS_HS_KEY_UPDATE	24
+#define MPTLS_HS_HEADER_SIZE	4
+
+struct mptls_hs_scan {
+	unsigned int body_left;			/* of the message being passed over */
+	unsigned char hdr[MPTLS_HS_HEADER_SIZE];	/* the next message's header */
+	unsigned char hdr_have;
+};
+
+/*
+ * Feeds one handshake record's plaintext to @s.  Returns 1 when a KeyUpdate
+ * message starts in it, else 0.  Any input is valid: a peer that lies about
+ * lengths only makes the scan skip more.
+ */
+static inline int mptls_hs_scan_key_update(struct mptls_hs_scan *s,
+					   const unsigned char *p, unsigned int len)
+{
+	int seen = 0;
+
+	while (len) {
+		if (s->body_left) {
+			unsigned int n = len < s->body_left ? len : s->body_left;
+
+			p += n;
+			len -= n;
+			s->body_left -= n;
+			continue;
+		}
+		s->hdr[s->hdr_have++] = *p++;
+		len--;
+		if (s->hdr_have < MPTLS_HS_HEADER_SIZE)
+			continue;
+		s->hdr_have = 0;
+		if (s->hdr[0] == MPTLS_HS_KEY_UPDATE)
+			seen = 1;
+		s->body_left = ((unsigned int)s->hdr[1] << 16) |
+			       ((unsigned int)s->hdr[2] << 8) | s->hdr[3];
+	}
+	return seen;
 }
 
 /* Largest record the parser accepts, for buffer sizing. */

@@ -423,6 +423,8 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock,
 	lockdep_assert_held(&rx->lock);
 	if (rx->err)
 		return rx->err;
+	if (rx->key_update_pending)
+		return -EKEYEXPIRED;	/* as net/tls until TLS_RX has the next key */
 	if (rx->stopped)
 		return rx_after_stop(sk, ctx, nonblock);
 
@@ -486,6 +488,12 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock,
 		/* TLS 1.2 has no content type 0; net/tls answers EBADMSG */
 		memzero_explicit(rec->buf, rx->asm_len);
 		return rx_fail(sk, rx, -EBADMSG, MPTLS_STAT_RX_BAD_RECORD, true);
+	}
+	/* TLS 1.3: the records after a KeyUpdate are under the next key */
+	if (rec->type == MPTLS_TYPE_HANDSHAKE && rx->cs.version == TLS_1_3_VERSION &&
+	    mptls_hs_scan_key_update(&rx->hs_scan, rec->buf + rec->data, rec->len)) {
+		WRITE_ONCE(rx->key_update_pending, true);
+		mptls_stat_inc(sk, MPTLS_STAT_RX_REKEY_RECEIVED);
 	}
 	rec->off = 0;
 	list_add_tail(&rec->list, &rx->ready);
@@ -669,6 +677,8 @@ bool mptls_rx_readable(struct sock *sk, struct mptls_ctx *ctx, __poll_t mptcp_ma
 
 	if (!list_empty_careful(&rx->ready) || READ_ONCE(rx->err) || READ_ONCE(rx->eof))
 		return true;
+	if (READ_ONCE(rx->key_update_pending))
+		return false;	/* a read says EKEYEXPIRED until the next key */
 	if (READ_ONCE(rx->stopped))
 		return READ_ONCE(sk->sk_err) || (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
 	if (!(mptcp_mask & EPOLLIN))
@@ -725,4 +735,26 @@ int mptls_rx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
 	err = mptls_cipher_getsockopt(&rx->cs, optval, optlen);
 	mptls_rx_unlock(sk, ctx);
 	return err;
+}
+
+/*
+ * A second TLS_RX: a TLS 1.3 key update, normally after a KeyUpdate from the
+ * peer stopped the opening of records (rx_read_record()).  Records that
+ * waited for the key may be in already: pollers look again.
+ */
+int mptls_rx_rekey(struct sock *sk, struct mptls_ctx *ctx, sockptr_t optval,
+		   unsigned int optlen)
+{
+	struct mptls_rx *rx = &ctx->rx;
+	struct mptls_cipher_state *next;
+
+	lockdep_assert_held(&rx->lock);
+	next = mptls_cipher_next(&rx->cs, optval, optlen);
+	if (IS_ERR(next))
+		return PTR_ERR(next);
+	mptls_cipher_swap(&rx->cs, next);
+	memset(&rx->hs_scan, 0, sizeof(rx->hs_scan));
+	WRITE_ONCE(rx->key_update_pending, false);
+	mptls_wake_pollers(sk, EPOLLIN | EPOLLRDNORM);
+	return 0;
 }

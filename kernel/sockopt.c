@@ -113,6 +113,31 @@ void mptls_ctx_free(struct sock *sk, struct mptls_ctx *ctx)
 	kfree_rcu(ctx, rcu);
 }
 
+/*
+ * A second TLS_TX/TLS_RX.  TLS 1.3 takes it as a key update, as mainline
+ * kTLS does since Linux 6.14 (6.1's and 6.12's tls.ko refuse it): same
+ * version and cipher, EINVAL otherwise.  TLS 1.2 has no key update: EBUSY.
+ * Caller holds the direction's lock.
+ */
+static int rekey(struct sock *sk, struct mptls_ctx *ctx, bool tx,
+		 sockptr_t optval, unsigned int optlen)
+{
+	const struct mptls_cipher_state *cs = tx ? &ctx->tx.cs : &ctx->rx.cs;
+	int err;
+
+	if (cs->version != TLS_1_3_VERSION) {
+		mptls_stat_inc(sk, MPTLS_STAT_REKEY_REFUSED);
+		return -EBUSY;
+	}
+	err = tx ? mptls_tx_rekey(sk, ctx, optval, optlen) :
+		   mptls_rx_rekey(sk, ctx, optval, optlen);
+	if (tx)
+		mptls_stat_inc(sk, err ? MPTLS_STAT_TX_REKEY_ERROR : MPTLS_STAT_TX_REKEY_OK);
+	else
+		mptls_stat_inc(sk, err ? MPTLS_STAT_RX_REKEY_ERROR : MPTLS_STAT_RX_REKEY_OK);
+	return err;
+}
+
 static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 		      sockptr_t optval, unsigned int optlen)
 {
@@ -132,20 +157,19 @@ static int set_crypto(struct sock *sk, struct mptls_ctx *ctx, bool tx,
 	err = tx ? mptls_tx_lock(sk, ctx, false) : mptls_rx_lock(sk, ctx, false);
 	if (err)
 		return err;
+	/* written under the direction's lock too: stable here */
+	if (*ready) {
+		err = rekey(sk, ctx, tx, optval, optlen);
+		goto unlock;
+	}
 	/* poll counts MPTCP's bytes with it from the first record (rx.c) */
-	if (!tx && !READ_ONCE(*ready)) {
+	if (!tx) {
 		err = mptls_rx_set_inq(sk, ctx, true);
 		if (err)
 			goto unlock;
 		inq_on = true;
 	}
 	lock_sock(sk);
-	if (*ready) {
-		/* No rekey on these kernels' kTLS either; count the refusal. */
-		mptls_stat_inc(sk, MPTLS_STAT_REKEY_REFUSED);
-		err = -EBUSY;
-		goto out;
-	}
 	err = mptls_cipher_init(cs, optval, optlen, other);
 	if (err)
 		goto refused;

@@ -732,3 +732,25 @@ int mptls_tx_getsockopt(struct sock *sk, struct mptls_ctx *ctx,
 	mptls_tx_unlock(ctx);
 	return err;
 }
+
+/*
+ * A second TLS_TX: a TLS 1.3 key update.  What a sender left open (MSG_MORE)
+ * was written before the update, so it is sealed under the old key first;
+ * sealed bytes MPTCP has not taken yet go out as they are.  A refused update
+ * changes nothing.  Caller holds tx.lock and not the msk lock: sealing pushes.
+ */
+int mptls_tx_rekey(struct sock *sk, struct mptls_ctx *ctx, sockptr_t optval,
+		   unsigned int optlen)
+{
+	struct mptls_tx *tx = &ctx->tx;
+	struct mptls_cipher_state *next;
+
+	lockdep_assert_held(&tx->lock);
+	next = mptls_cipher_next(&tx->cs, optval, optlen);
+	if (IS_ERR(next))
+		return PTR_ERR(next);
+	if (tx->open_len)
+		tx_flush_nonblock(sk, ctx);	/* a dead stream keeps its error */
+	mptls_cipher_swap(&tx->cs, next);
+	return 0;
+}

@@ -201,32 +201,6 @@ KT_TEST_V(bad_crypto_info_is_refused, 30)
 	on_both(bad_crypto_info, variant);
 }
 
-static void set_twice(int proto, const struct kt_variant *v)
-{
-	long rekey = kt_mptls_stat("TlsRekeyRefused");
-	union kt_crypto_info ci;
-	size_t len = kt_crypto_info(v, 1, &ci);
-	struct kt_pair p;
-
-	kt_pair_open(&p, AF_INET, proto, proto);
-	kt_tls_both(p.client, p.server, v);
-	ASSERT_ERRNO(setsockopt(p.client, SOL_TLS, TLS_TX, &ci, len), EBUSY);
-	ASSERT_ERRNO(setsockopt(p.client, SOL_TLS, TLS_RX, &ci, len), EBUSY);
-	if (proto == KT_MPTCP && rekey >= 0)
-		ASSERT_EQ(kt_mptls_stat("TlsRekeyRefused") - rekey, 2);
-	/* still talking with the first keys */
-	kt_send_all(p.client, "abc", 3);
-	char buf[3];
-	kt_recv_exact(p.server, buf, 3);
-	ASSERT_TRUE(!memcmp(buf, "abc", 3));
-	kt_pair_close(&p);
-}
-
-KT_TEST_V(second_tls_tx_or_rx_is_ebusy, 30)
-{
-	on_both(set_twice, variant);
-}
-
 /* TX and RX must agree on version and cipher, whichever is set first. */
 static void mismatch(int proto, const struct kt_variant *v)
 {

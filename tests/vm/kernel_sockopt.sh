@@ -15,4 +15,5 @@ tap_check "stock MPTCP socket options recorded without mptls" \
 	sh -c "'$kt_bin/tool_stock_sockopts' > '$stock'"
 load_mptls
 KT_STOCK_SOCKOPTS=$stock kt_relay 600 "$kt_bin/sockopt_test"
+kt_relay 600 "$kt_bin/rekey_test"
 tap_done
