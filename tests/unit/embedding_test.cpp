@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 #include <string>
+#include <tuple>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
@@ -261,11 +262,16 @@ SideResult inspect(SecureStream& s) {
     return r;
 }
 
-class KeyPush : public Pki, public ::testing::WithParamInterface<VersionChoice> {};
+class KeyPush : public Pki, public ::testing::WithParamInterface<std::tuple<VersionChoice, bool>> {};
 
+// TLS 1.2, or key updates off: nothing is left. TLS 1.3 with key updates
+// (the default) keeps the two traffic secrets, and nothing else.
 TEST_P(KeyPush, SecretsAndSslAreGoneOnceTheKernelHasBothDirections) {
-    TlsSettings ss = settings(Role::server, GetParam()), cs = settings(Role::client, GetParam());
+    const auto [version, key_updates] = GetParam();
+    TlsSettings ss = settings(Role::server, version), cs = settings(Role::client, version);
     ss.offload = cs.offload = Offload::kernel;
+    ss.key_updates = cs.key_updates = key_updates;
+    const bool keeps = version == VersionChoice::tls13 && key_updates;
     TlsContext sctx(ss), cctx(cs);
     const KernelPushOps fake{.attach_ulp = fake_attach, .push = fake_push};
     const Listener listener = listen_on({"127.0.0.1", "0"}, Transport::tcp);
@@ -280,7 +286,7 @@ TEST_P(KeyPush, SecretsAndSslAreGoneOnceTheKernelHasBothDirections) {
     const SideResult sr = server.get();
 
     for (const SideResult* r : {&cr, &sr}) {
-        EXPECT_FALSE(r->holds_state);
+        EXPECT_EQ(r->holds_state, keeps);
         EXPECT_TRUE(r->crypto_info_throws);
         EXPECT_TRUE(r->tx && r->rx);
         EXPECT_EQ(r->ulp, 1);
@@ -292,17 +298,24 @@ TEST_P(KeyPush, SecretsAndSslAreGoneOnceTheKernelHasBothDirections) {
     EXPECT_TRUE(same(sr.pushed[0].key(), cr.pushed[1].key()));
     EXPECT_FALSE(same(cr.pushed[0].key(), cr.pushed[1].key()));
     // No tickets by default: the server's TX starts at record 0 in TLS 1.3.
-    if (GetParam() == VersionChoice::tls13)
+    if (version == VersionChoice::tls13)
         EXPECT_EQ(sr.pushed[0].rec_seq()[7], 0);
 
-    // The stream hands its socket over once nothing is buffered.
+    // The kept secrets go with take_key_updater(); release_socket() wipes
+    // whatever is left, and hands the socket over once nothing is buffered.
+    EXPECT_EQ(c.take_key_updater().has_value(), keeps);
+    EXPECT_FALSE(c.holds_tls_state());
     Socket sock = std::move(c).release_socket();
     EXPECT_TRUE(sock.fd);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothVersions, KeyPush,
-                         ::testing::Values(VersionChoice::tls12, VersionChoice::tls13),
-                         [](const auto& i) { return i.param == VersionChoice::tls12 ? "tls12" : "tls13"; });
+                         ::testing::Combine(::testing::Values(VersionChoice::tls12, VersionChoice::tls13),
+                                            ::testing::Bool()),
+                         [](const auto& i) {
+                             return std::string(std::get<0>(i.param) == VersionChoice::tls12 ? "tls12" : "tls13") +
+                                    (std::get<1>(i.param) ? "_key_updates" : "_no_key_updates");
+                         });
 
 TEST_F(Pki, UserOffloadKeepsItsState) {
     TlsContext sctx(settings(Role::server)), cctx(settings(Role::client));

@@ -45,10 +45,15 @@ TEST(ClassifyRecord, SessionTicketsAreConsumedSilently) {
     EXPECT_EQ(classify_record(22, bytes({4, 0, 0, 3, 0xaa, 0xbb, 0xcc, 4, 0, 0, 0})), RecordAction::skip);
 }
 
-TEST(ClassifyRecord, KeyUpdateIsAClearError) {
-    EXPECT_EQ(error_of(22, bytes({24, 0, 0, 1, 0})),
-              "peer sent a TLS 1.3 KeyUpdate, which kernel offload does not support yet; use "
-              "--offload user for long-lived connections");
+// A valid KeyUpdate is for the caller to follow (key_update_test.cpp); a
+// malformed one names the rule it breaks.
+TEST(ClassifyRecord, KeyUpdateIsHandedUpAndAMalformedOneIsAClearError) {
+    EXPECT_EQ(classify_record(22, bytes({24, 0, 0, 1, 0})), RecordAction::key_update);
+    EXPECT_EQ(error_of(22, bytes({24, 0, 0, 1, 7})),
+              "peer sent a malformed TLS 1.3 KeyUpdate (length 1, value 7; RFC 8446 allows one byte, "
+              "0 or 1), so the connection cannot go on; check the peer's TLS library");
+    EXPECT_NE(error_of(22, bytes({24, 0, 0, 1, 1, 4, 0, 0, 0})).find("not the last message of its record"),
+              std::string::npos);
 }
 
 TEST(ClassifyRecord, RenegotiationAndOtherHandshakesAreErrors) {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Fetches one URL path over kernel TLS on an MPTCP socket and writes the
 // HTTP response (head and body) to stdout. After connect_ktls() returns,
-// the process holds only a socket: the kernel encrypts and decrypts.
+// the process holds a socket and, for TLS 1.3, the two traffic secrets
+// that let ktls_recv(c, ...) follow a server's KeyUpdate: the kernel
+// encrypts and decrypts.
 //
 //   ktls_fetch HOST PORT [PATH] [--ca FILE] [--insecure] [--tcp]
 #include <csignal>
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
         send_all(c.fd(), "GET " + path + " HTTP/1.1\r\nHost: " + host +
                              "\r\nConnection: close\r\n\r\n");
         std::vector<char> buf(mptls::kMaxRecordPlaintext);
-        while (const std::size_t n = mptls::ktls_recv(c.fd(), buf))
+        while (const std::size_t n = mptls::ktls_recv(c, buf))
             std::fwrite(buf.data(), 1, n, stdout);
         mptls::ktls_send_close_notify(c.fd());
         return 0;

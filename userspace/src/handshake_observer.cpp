@@ -110,6 +110,9 @@ void HandshakeObserver::on_message(int write_p, int, int content_type, const voi
     if (self == nullptr)
         return;
     Counter& c = self->records_[write_p ? 1 : 0];
+    if (content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
+        static_cast<const unsigned char*>(buf)[0] == SSL3_MT_KEY_UPDATE)
+        ++self->key_updates_[write_p ? 1 : 0];
     if (content_type != SSL3_RT_HEADER || len != SSL3_RT_HEADER_LENGTH)
         return;
     // Fires once per record header read or written, before the record's

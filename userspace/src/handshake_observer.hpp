@@ -53,6 +53,11 @@ public:
 
     const Secret& client_app_secret() const noexcept { return client_app_secret_; }
     const Secret& server_app_secret() const noexcept { return server_app_secret_; }
+    // KeyUpdate messages OpenSSL wrote (write) and read (read), whether
+    // asked for with SSL_key_update() or sent in answer to the peer.
+    std::uint64_t key_updates(Flow flow) const noexcept {
+        return key_updates_[static_cast<int>(flow)];
+    }
     // Last alert received from the peer, e.g. "handshake failure"; empty if none.
     const std::string& peer_alert() const noexcept { return peer_alert_; }
 
@@ -71,6 +76,7 @@ private:
         std::uint64_t since_secret = 0;
     };
     std::array<Counter, 2> records_{};
+    std::array<std::uint64_t, 2> key_updates_{};
     Role role_;
     Secret client_app_secret_;
     Secret server_app_secret_;

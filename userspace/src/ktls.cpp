@@ -19,7 +19,8 @@ std::string ktls_advice(KtlsStep step, int err, const KtlsTarget& t) {
     const std::string cipher = t.cipher ? std::string(t.cipher->name) : "this cipher";
     const std::string alt = t.cipher ? std::string(t.cipher->alternative) : "aes128gcm";
     const char* version = t.version == TlsVersion::tls13 ? "TLS 1.3" : "TLS 1.2";
-    const char* dir = step == KtlsStep::set_rx ? "receive" : "transmit";
+    const bool rx = step == KtlsStep::set_rx || step == KtlsStep::update_rx;
+    const char* dir = rx ? "receive" : "transmit";
 
     if (step == KtlsStep::attach_ulp) {
         if (t.mptcp_socket && (err == ENOPROTOOPT || err == ENOENT || err == EOPNOTSUPP))
@@ -30,6 +31,17 @@ std::string ktls_advice(KtlsStep step, int err, const KtlsTarget& t) {
             return "cannot enable kernel TLS on a socket that is not connected";
         return std::string("cannot attach the kernel TLS layer (") + std::strerror(err) +
                "): use --offload user";
+    }
+    if (step == KtlsStep::update_tx || step == KtlsStep::update_rx) {
+        if (err == EBUSY && !t.mptcp_socket)
+            return "kernel TLS on plain TCP cannot change keys on this kernel (tls.ko before Linux "
+                   "6.14 has no TLS 1.3 key update), so the connection cannot go on after a "
+                   "KeyUpdate: use --transport mptcp with mptls.ko, or --offload user";
+        if (err == EBUSY)
+            return "the kernel refused the next TLS 1.3 keys (EBUSY): load an mptls.ko that "
+                   "supports key update, or use --offload user";
+        return std::string("cannot install the next TLS 1.3 ") + dir + " key (" + std::strerror(err) +
+               "), so the connection cannot go on after a KeyUpdate: use --offload user";
     }
     switch (err) {
     case ENOENT:
@@ -60,10 +72,13 @@ void attach_tls_ulp(const KtlsTarget& t) {
 }
 
 void push_crypto_info(const KtlsTarget& t, KtlsStep step, const KernelCryptoInfo& info) {
-    const int optname = step == KtlsStep::set_rx ? TLS_RX : TLS_TX;
-    if (setsockopt(t.fd, SOL_TLS, optname, info.data(), info.size()) != 0) {
+    const bool rx = step == KtlsStep::set_rx || step == KtlsStep::update_rx;
+    // A key update waits, interruptibly, for a blocked reader or writer of
+    // its direction; EINTR means nothing changed, so try again.
+    while (setsockopt(t.fd, SOL_TLS, rx ? TLS_RX : TLS_TX, info.data(), info.size()) != 0) {
         const int err = errno;
-        throw Error(ktls_advice(step, err, t), err);
+        if (err != EINTR)
+            throw Error(ktls_advice(step, err, t), err);
     }
 }
 

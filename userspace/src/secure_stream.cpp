@@ -8,6 +8,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 #include <openssl/err.h>
 
@@ -15,6 +16,7 @@
 #include "tls_failure.hpp"
 #include "mptls/error.hpp"
 #include "mptls/ktls.hpp"
+#include "mptls/ktls_key_update.hpp"
 #include "mptls/ktls_record_io.hpp"
 
 namespace mptls {
@@ -38,12 +40,56 @@ SecureStream SecureStream::establish(Socket sock, TlsContext& ctx, const std::st
     SecureStream s(std::move(sock), ctx.settings().role);
     s.handshake(ctx, peer_name);
     if (ctx.settings().offload == Offload::kernel)
-        s.offload_to_kernel(push);
+        s.offload_to_kernel(push, ctx.settings().key_updates);
     return s;
 }
 
 bool SecureStream::holds_tls_state() const noexcept {
-    return ssl_ != nullptr || (observer_ != nullptr && observer_->holds_secrets());
+    return ssl_ != nullptr || (observer_ != nullptr && observer_->holds_secrets()) ||
+           key_updater_.has_value();
+}
+
+KtlsTarget SecureStream::kernel_target() const noexcept {
+    return KtlsTarget{.fd = sock_.fd.get(), .mptcp_socket = sock_.is_mptcp, .version = version_,
+                      .cipher = info_.cipher};
+}
+
+std::optional<Tls13KeyUpdater> SecureStream::take_key_updater() noexcept {
+    return std::exchange(key_updater_, std::nullopt);
+}
+
+void SecureStream::update_keys(bool request_peer) {
+    if (version_ != TlsVersion::tls13)
+        throw Error("TLS 1.2 has no key update (a TLS 1.3 KeyUpdate needs --tls 1.3 on this "
+                    "connection)");
+    if (info_.tx_in_kernel) {
+        if (!key_updater_)
+            throw Error("this connection wiped its traffic secrets after the key push (key updates "
+                        "turned off), so it cannot send a KeyUpdate; keep TlsSettings::key_updates on");
+        ktls_send_key_update(kernel_target(), *key_updater_, request_peer);
+        return;
+    }
+    SSL* ssl = ssl_.get();
+    ERR_clear_error();
+    if (SSL_key_update(ssl, request_peer ? SSL_KEY_UPDATE_REQUESTED : SSL_KEY_UPDATE_NOT_REQUESTED) != 1)
+        throw Error::from_openssl("OpenSSL refused to start a key update");
+    // SSL_key_update() only schedules the message: send it now, as the
+    // kernel path does, not with the next application data.
+    const int ret = SSL_do_handshake(ssl);
+    const int err = SSL_get_error(ssl, ret);
+    const int saved_errno = errno;
+    if (ret != 1)
+        throw Error(describe_ssl_failure(ssl, err, saved_errno, observer_->peer_alert(),
+                                         "sending a TLS KeyUpdate failed"),
+                    saved_errno);
+}
+
+KeyUpdateCounts SecureStream::key_updates() const noexcept {
+    if (key_updater_)
+        return {.sent = key_updater_->tx_updates(), .received = key_updater_->rx_updates()};
+    if (observer_)
+        return {.sent = observer_->key_updates(Flow::write), .received = observer_->key_updates(Flow::read)};
+    return {};
 }
 
 // Once the kernel has both directions nothing needs OpenSSL again: wipe the
@@ -68,6 +114,7 @@ Socket SecureStream::release_socket() && {
         throw Error("received data is still buffered in the TLS layer; read it before taking "
                     "the socket");
     release_tls_state();
+    key_updater_.reset(); // cleansed by Secret's allocator
     return std::move(sock_);
 }
 
@@ -178,7 +225,7 @@ std::pair<KernelCryptoInfo, KernelCryptoInfo> SecureStream::kernel_crypto_info()
 // hold data, decrypted plaintext is kept in our buffer (it was counted) and
 // a partial record is an error rather than silent corruption. From here on
 // OpenSSL never touches the socket again (no SSL_read/write/shutdown).
-void SecureStream::offload_to_kernel(const KernelPushOps& push) {
+void SecureStream::offload_to_kernel(const KernelPushOps& push, bool keep_traffic_secrets) {
     SSL* ssl = ssl_.get();
     while (SSL_pending(ssl) > 0) {
         std::size_t n = 0;
@@ -205,6 +252,13 @@ void SecureStream::offload_to_kernel(const KernelPushOps& push) {
         info_.rx_in_kernel = true;
         info_.rx_seq_at_switch = observer_->next_record_seq(Flow::read, version_);
     }
+    if (version_ == TlsVersion::tls13 && keep_traffic_secrets) {
+        const bool client = role_ == Role::client;
+        const Secret& c = observer_->client_app_secret();
+        const Secret& s = observer_->server_app_secret();
+        key_updater_.emplace(SSL_CIPHER_get_handshake_digest(SSL_get_current_cipher(ssl)), *info_.cipher,
+                             client ? c : s, client ? s : c);
+    }
     release_tls_state();
 }
 
@@ -212,7 +266,8 @@ std::size_t SecureStream::fill_from_transport(std::span<char> out) {
     if (peer_closed_)
         return 0;
     if (info_.rx_in_kernel) {
-        const std::size_t n = ktls_recv(sock_.fd.get(), out);
+        const std::size_t n = key_updater_ ? ktls_recv(kernel_target(), *key_updater_, out)
+                                           : ktls_recv(sock_.fd.get(), out);
         peer_closed_ = n == 0;
         return n;
     }

@@ -10,7 +10,9 @@
 
 namespace mptls {
 
-enum class KtlsStep { attach_ulp, set_tx, set_rx };
+// update_tx/update_rx: a further TLS_TX/TLS_RX, the next TLS 1.3 keys
+// after a KeyUpdate (mptls.ko; kTLS on TCP only since Linux 6.14).
+enum class KtlsStep { attach_ulp, set_tx, set_rx, update_tx, update_rx };
 
 struct KtlsTarget {
     int fd;
@@ -24,7 +26,7 @@ std::string ktls_advice(KtlsStep step, int err, const KtlsTarget& target);
 
 // setsockopt(SOL_TCP, TCP_ULP, "tls"); throws Error with ktls_advice().
 void attach_tls_ulp(const KtlsTarget& target);
-// setsockopt(SOL_TLS, TLS_TX or TLS_RX, info); step must be set_tx or set_rx.
+// setsockopt(SOL_TLS, TLS_TX or TLS_RX, info); any step but attach_ulp.
 void push_crypto_info(const KtlsTarget& target, KtlsStep step, const KernelCryptoInfo& info);
 
 } // namespace mptls

@@ -4,20 +4,37 @@
 //   mptls::KtlsConnection c = mptls::connect_ktls("example.org", "443");
 //   ::send(c.fd(), request.data(), request.size(), MSG_NOSIGNAL);
 //   char buf[mptls::kMaxRecordPlaintext];
-//   while (std::size_t n = mptls::ktls_recv(c.fd(), buf)) ...
+//   while (std::size_t n = mptls::ktls_recv(c, buf)) ...
 //   mptls::ktls_send_close_notify(c.fd());
 //
 // The returned socket carries TLS records in the kernel in both directions
-// (kTLS on TCP, mptls.ko on MPTCP); no OpenSSL object and no copy of the
-// keys is left in this process. Write with send/write/sendfile/splice.
-// Read with ktls_recv() (<mptls/ktls_record_io.hpp>): a plain read() fails
-// with EIO on a non-data record (a session ticket from the server, an
-// alert, close_notify). Errors throw mptls::Error.
+// (kTLS on TCP, mptls.ko on MPTCP); no OpenSSL object is left in this
+// process. What is left of the keys: nothing for TLS 1.2; for TLS 1.3, our
+// two current application traffic secrets (c.keys, wiped on every update
+// and on destruction), because the kernel's keys cannot give the next
+// ones and a KeyUpdate from the peer must be followed (RFC 8446 §4.6.3).
+// KtlsOptions::key_updates = false keeps nothing; a peer's KeyUpdate then
+// ends the connection with an error.
+//
+// Write with send/write/sendfile/splice. Read with ktls_recv(c, buf),
+// which follows the peer's KeyUpdates (answering a requested one with our
+// own): a plain read() fails with EIO on a non-data record (a session
+// ticket from the server, a KeyUpdate, an alert, close_notify), and with
+// EKEYEXPIRED after a KeyUpdate until the next key is in. Update our keys
+// with ktls_update_keys(c, ...). Key updates write to the socket and change
+// its keys: do them, and ktls_recv(c, ...), from the thread that writes,
+// or serialise. On plain TCP, kernels before 6.14 cannot change keys, so a
+// key update there fails with an Error saying so. Errors throw
+// mptls::Error.
 #pragma once
 
+#include <cstddef>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "mptls/cipher_table.hpp"
+#include "mptls/ktls_key_update.hpp"
 #include "mptls/ktls_record_io.hpp"
 #include "mptls/secure_stream.hpp"
 #include "mptls/socket.hpp"
@@ -39,13 +56,24 @@ struct KtlsOptions {
     bool session_tickets = false;
     // Both: NSS key log file for debugging (holds secrets); empty: off.
     std::string keylog_file;
+    // TLS 1.3: keep the traffic secrets for KeyUpdates (see above).
+    bool key_updates = true;
 };
 
 struct KtlsConnection {
     Socket socket;   // owns the fd
     StreamInfo info; // version, suite, record numbers at the switch
+    // TLS 1.3 with key updates on: the current traffic secrets; else empty.
+    std::optional<Tls13KeyUpdater> keys;
     int fd() const noexcept { return socket.fd.get(); }
 };
+
+// Application data, as ktls_recv(fd, buf), following the peer's KeyUpdates.
+std::size_t ktls_recv(KtlsConnection& c, std::span<char> buf);
+// Sends our KeyUpdate and moves our sending key on; request_peer asks the
+// peer to do the same. Throws for TLS 1.2 or with key updates off.
+void ktls_update_keys(KtlsConnection& c, bool request_peer);
+KeyUpdateCounts ktls_key_updates(const KtlsConnection& c) noexcept;
 
 // The TlsSettings KtlsOptions stand for (Offload::kernel), to build one
 // TlsContext and reuse it across connections.

@@ -21,11 +21,18 @@
 #include "mptls/ktls.hpp"
 #include "mptls/record_keys.hpp"
 #include "mptls/socket.hpp"
+#include "mptls/tls13_key_updater.hpp"
 #include "mptls/tls_context.hpp"
 
 namespace mptls {
 
 class HandshakeObserver;
+
+// TLS 1.3 KeyUpdate messages of one connection since the handshake.
+struct KeyUpdateCounts {
+    std::uint64_t sent = 0;     // ours: asked for, or answering the peer
+    std::uint64_t received = 0; // the peer's
+};
 
 struct StreamInfo {
     std::string tls_version;          // "TLSv1.3"
@@ -51,9 +58,13 @@ public:
     // SNI unless it is an IP literal) and, with Offload::kernel, moves the
     // record layer into the kernel before returning.
     //
-    // Once the kernel has both directions, every copy of the secrets is
-    // wiped (OPENSSL_cleanse) and the SSL object is freed: from then on the
-    // stream is the socket plus info(); kernel_crypto_info() then throws.
+    // Once the kernel has both directions, the SSL object is freed and
+    // every copy of the handshake's secrets is wiped (OPENSSL_cleanse);
+    // kernel_crypto_info() then throws. TLS 1.3 keeps exactly two secrets,
+    // our current client and server application traffic secrets, in a
+    // Tls13KeyUpdater: the kernel's keys cannot give the next ones, and
+    // following a KeyUpdate needs them. TlsSettings::key_updates = false
+    // wipes them too (then a peer's KeyUpdate is an error).
     static SecureStream establish(Socket sock, TlsContext& ctx, const std::string& peer_name,
                                   const KernelPushOps& push = {});
 
@@ -82,14 +93,28 @@ public:
     // Throws once they were handed to the kernel and wiped.
     std::pair<KernelCryptoInfo, KernelCryptoInfo> kernel_crypto_info() const;
 
+    // TLS 1.3: sends our KeyUpdate now and moves our sending key on; with
+    // request_peer the peer must update its own too (RFC 8446 §4.6.3). A
+    // peer's KeyUpdate is followed inside the read calls. Kernel offload
+    // uses ktls_send_key_update(); Offload::user, OpenSSL's SSL_key_update().
+    // Throws for TLS 1.2 (no key update exists) and when key updates were
+    // turned off (TlsSettings::key_updates).
+    void update_keys(bool request_peer);
+    KeyUpdateCounts key_updates() const noexcept;
+
     // Whether this object still holds TLS state: the OpenSSL connection or
-    // traffic secrets. False after a complete kernel offload.
+    // traffic secrets. After a complete kernel offload: true only for
+    // TLS 1.3 with key updates on (the two current traffic secrets).
     bool holds_tls_state() const noexcept;
 
     // Hands the socket over (kernel offload of both directions only): the
     // caller reads and writes it directly, e.g. with ktls_recv(). Throws if
-    // plaintext OpenSSL had already decrypted is still unread here.
+    // plaintext OpenSSL had already decrypted is still unread here. The
+    // traffic secrets are wiped unless take_key_updater() took them first.
     Socket release_socket() &&;
+    // TLS 1.3 kernel offload with key updates on: the secrets, to follow
+    // KeyUpdates on the released socket (ktls_key_update.hpp); else nullopt.
+    std::optional<Tls13KeyUpdater> take_key_updater() noexcept;
 
     int fd() const noexcept { return sock_.fd.get(); }
     const Socket& socket() const noexcept { return sock_; }
@@ -99,7 +124,8 @@ public:
 private:
     SecureStream(Socket sock, Role role);
     void handshake(TlsContext& ctx, const std::string& peer_name);
-    void offload_to_kernel(const KernelPushOps& push);
+    void offload_to_kernel(const KernelPushOps& push, bool keep_traffic_secrets);
+    KtlsTarget kernel_target() const noexcept;
     void release_tls_state() noexcept;
     std::size_t fill_from_transport(std::span<char> out);
 
@@ -108,6 +134,7 @@ private:
     TlsVersion version_ = TlsVersion::tls13;
     std::unique_ptr<HandshakeObserver> observer_;
     ossl::UniquePtr<SSL> ssl_;
+    std::optional<Tls13KeyUpdater> key_updater_; // TLS 1.3 kernel offload only
     StreamInfo info_;
     bool close_notify_sent_ = false;
     bool peer_closed_ = false;

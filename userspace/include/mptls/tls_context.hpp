@@ -32,6 +32,12 @@ struct TlsSettings {
     // here resumes sessions, and a cached session keeps the master secret
     // alive after the keys went to the kernel.
     bool session_tickets = false;
+    // TLS 1.3 with Offload::kernel: keep our two application traffic
+    // secrets after the key push (Tls13KeyUpdater), the only way to follow
+    // the peer's KeyUpdate and to send our own. false wipes them with the
+    // rest, and a KeyUpdate from the peer then ends the connection with an
+    // error. TLS 1.2 has no key update: nothing is kept either way.
+    bool key_updates = true;
 };
 
 // Embedding: the context keeps its pointer in an ex_data index of its own
