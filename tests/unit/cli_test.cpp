@@ -319,3 +319,29 @@ TEST(CliServer, MaxConnsRange) {
 
 } // namespace
 } // namespace mptls::tool
+
+namespace mptls::tool {
+namespace {
+
+TEST(Cli, KeyUpdateEveryTakesAByteCount) {
+    EXPECT_EQ(parse({"client", "--connect", "h:1", "-b", "1G", "--key-update-every", "16M"}).key_update_every,
+              16ull << 20);
+    EXPECT_EQ(parse({"server", "--listen", "h:1", "--key-update-every=2k"}).key_update_every, 2048u);
+    EXPECT_EQ(parse({"client", "--connect", "h:1"}).key_update_every, 0u);
+}
+
+TEST(CliErrors, KeyUpdateEveryNamesTheFix) {
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--key-update-every", "0"}),
+              "--key-update-every takes a byte count above 0, such as 16M");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--key-update-every", "x"}),
+              "--key-update-every takes a byte count such as 1000, 64k, 100M or 2G, not \"x\"");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--tls", "1.2", "--key-update-every", "1M"}),
+              "--key-update-every needs TLS 1.3 (TLS 1.2 has no key update); drop --tls 1.2");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--get", "/", "--key-update-every", "1M"}),
+              "--key-update-every works in bulk transfers (-b, -s, -d), not with --get");
+    EXPECT_EQ(error_of({"client", "--connect", "h:1", "--key-update-every", "1M", "--", "cat"}),
+              "--key-update-every cannot be combined with -- CMD: the command moves the data");
+}
+
+} // namespace
+} // namespace mptls::tool

@@ -23,10 +23,35 @@ double ms_since(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
+// --key-update-every: one KeyUpdate asking the peer to update too per
+// `every` payload bytes this side moved, sent or received, so that a
+// one-way transfer still moves both directions' keys (the peer answers).
+class KeyUpdatePacer {
+public:
+    KeyUpdatePacer(SecureStream& s, std::uint64_t every) : s_(s), every_(every) {}
+    // Bytes to move before the next update: the size of the next I/O call.
+    std::uint64_t room() const noexcept { return every_ == 0 ? kMaxU64 : every_ - since_; }
+    void moved(std::uint64_t n) {
+        if (every_ == 0)
+            return;
+        since_ += n;
+        while (since_ >= every_) {
+            s_.update_keys(true);
+            since_ -= every_;
+        }
+    }
+
+private:
+    SecureStream& s_;
+    const std::uint64_t every_;
+    std::uint64_t since_ = 0;
+};
+
 // Writes len bytes and returns their SHA-256 when verify is on.
 std::optional<Digest> send_payload(SecureStream& s, std::uint64_t len, const BulkSettings& cfg,
                                    const char* label) {
     Progress progress(label, len, cfg.progress);
+    KeyUpdatePacer pacer(s, cfg.key_update_every);
     if (!cfg.send_file.empty()) {
         const OpenFile file = open_regular_file(cfg.send_file, "--send-file");
         if (file.size < len)
@@ -38,9 +63,12 @@ std::optional<Digest> send_payload(SecureStream& s, std::uint64_t len, const Bul
         // count: 1 MiB (a multiple of the 16 KiB record) with a display;
         // without one, 64 MiB, so measured transfers make few calls.
         const std::uint64_t slice = progress.active() ? 1ull << 20 : 64ull << 20;
-        for (std::uint64_t off = 0; off < len; off += slice) {
-            s.send_file(file.fd.get(), off, std::min(slice, len - off));
-            progress.update(std::min(len, off + slice));
+        for (std::uint64_t off = 0; off < len;) {
+            const std::uint64_t n = std::min({slice, len - off, pacer.room()});
+            s.send_file(file.fd.get(), off, n);
+            off += n;
+            progress.update(off);
+            pacer.moved(n);
         }
         return digest;
     }
@@ -49,12 +77,13 @@ std::optional<Digest> send_payload(SecureStream& s, std::uint64_t len, const Bul
     if (cfg.verify)
         sha.emplace();
     for (std::uint64_t done = 0; done < len;) {
-        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, len - done));
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>({kChunk, len - done, pacer.room()}));
         s.write_all({pattern.data(), n});
         if (sha)
             sha->update({pattern.data(), n});
         done += n;
         progress.update(done);
+        pacer.moved(n);
     }
     if (sha)
         return sha->finish();
@@ -62,14 +91,16 @@ std::optional<Digest> send_payload(SecureStream& s, std::uint64_t len, const Bul
 }
 
 std::optional<Digest> receive_payload(SecureStream& s, std::uint64_t len, bool verify, ProgressMode show,
-                                      const char* label) {
+                                      std::uint64_t key_update_every, const char* label) {
     Progress progress(label, len, show);
+    KeyUpdatePacer pacer(s, key_update_every);
     std::vector<char> buf(kChunk);
     std::optional<Sha256> sha;
     if (verify)
         sha.emplace();
     for (std::uint64_t done = 0; done < len;) {
-        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), len - done));
+        const std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>({buf.size(), len - done, pacer.room()}));
         const std::size_t n = s.read_some({buf.data(), want});
         if (n == 0)
             throw Error("peer ended the connection after " + std::to_string(done) + " of " +
@@ -78,6 +109,7 @@ std::optional<Digest> receive_payload(SecureStream& s, std::uint64_t len, bool v
             sha->update({buf.data(), n});
         done += n;
         progress.update(done);
+        pacer.moved(n);
     }
     if (sha)
         return sha->finish();
@@ -183,7 +215,7 @@ TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64
         if (digest)
             verify_as_sender(s, *digest);
     } else {
-        const auto digest = receive_payload(s, len, cfg.verify, cfg.progress, "download");
+        const auto digest = receive_payload(s, len, cfg.verify, cfg.progress, cfg.key_update_every, "download");
         r.bytes_received = len;
         if (digest)
             verify_as_receiver(s, *digest);
@@ -217,7 +249,7 @@ TransferResult serve_bulk(SecureStream& s, const std::string& request_line, cons
         if (digest)
             verify_as_sender(s, *digest);
     } else {
-        const auto digest = receive_payload(s, len, req->verify, cfg.progress, "receiving");
+        const auto digest = receive_payload(s, len, req->verify, cfg.progress, cfg.key_update_every, "receiving");
         r.bytes_received = len;
         if (digest)
             verify_as_receiver(s, *digest);

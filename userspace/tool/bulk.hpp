@@ -24,6 +24,7 @@ struct BulkSettings {
     std::string marker;     // fill generated payload with this text
     std::string send_file;  // send this file instead of generated payload
     ProgressMode progress = ProgressMode::never;
+    std::uint64_t key_update_every = 0; // --key-update-every; 0: off
 };
 
 TransferResult run_bulk_client(SecureStream& s, Direction direction, std::uint64_t bytes,

@@ -137,6 +137,14 @@ std::vector<OptionSpec> make_option_specs() {
         {"--check-data", 'C', "", kPeers,
          "check the SHA-256 of the transferred stream on both ends\n"
          "(--get: each body against the server's Repr-Digest)", "", set_check_data},
+        {"--key-update-every", 0, "BYTES", kPeers,
+         "TLS 1.3 bulk transfers: after every BYTES of payload sent or received\n"
+         "(suffix k, M, G), send a KeyUpdate that asks the peer to update too", "",
+         [](Options& o, const std::string& v) {
+             o.key_update_every = parse_byte_count(v, "--key-update-every");
+             if (o.key_update_every == 0)
+                 throw UsageError("--key-update-every takes a byte count above 0, such as 16M");
+         }},
         // The old name of --check-data: it read as certificate verification.
         {"--verify", 0, "", kPeers, "", "--check-data", set_check_data},
         {"--keylog", 0, "FILE", kPeers, "append NSS key log lines (SSLKEYLOGFILE format)", "",
@@ -203,11 +211,16 @@ void validate_exec(const Options& o) {
     refuse(!o.http_root.empty(), "--http-root");
     refuse(o.check_data, "--check-data");
     refuse(!o.marker.empty(), "--marker");
+    refuse(o.key_update_every != 0, "--key-update-every");
 }
 
 void validate(const Options& o) {
     if (!o.exec_argv.empty())
         validate_exec(o);
+    if (o.key_update_every != 0 && o.tls == VersionChoice::tls12)
+        throw UsageError("--key-update-every needs TLS 1.3 (TLS 1.2 has no key update); drop --tls 1.2");
+    if (o.key_update_every != 0 && !o.get_paths.empty())
+        throw UsageError("--key-update-every works in bulk transfers (-b, -s, -d), not with --get");
     switch (o.command) {
     case Command::server:
         if (!o.listen)

@@ -37,6 +37,9 @@ struct Options {
     Offload offload = Offload::kernel;
     Transport transport = Transport::mptcp;
     bool check_data = false; // SHA-256 of the stream (or each HTTP body) on both ends
+    // TLS 1.3 bulk transfers: a KeyUpdate (update_requested) after every
+    // this many payload bytes sent or received; 0: none.
+    std::uint64_t key_update_every = 0;
     bool json = false;
     ProgressMode progress = ProgressMode::automatic;
     std::string keylog;

@@ -142,7 +142,7 @@ void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
     const auto first = s.read_line(kMaxRequestLine);
     if (first && is_bulk_request(*first)) {
         const BulkSettings cfg{.verify = o.check_data, .marker = o.marker, .send_file = o.send_file,
-                               .progress = o.progress};
+                               .progress = o.progress, .key_update_every = o.key_update_every};
         r.transfer = serve_bulk(s, *first, cfg);
     } else if (first && is_http_request(*first)) {
         r.transfer = serve_http(s, *first, HttpServerSettings{.root = o.http_root, .marker = o.marker});
@@ -151,6 +151,7 @@ void serve_one(Socket sock, TlsContext& ctx, const Options& o) {
                     "\"; connect with mptls client or an HTTP/1.1 client");
     }
     r.mptcp = finish_connection(s);
+    r.key_updates = s.key_updates(); // the peer's answers arrive up to its close_notify
     print_report(r, o);
 }
 
@@ -296,10 +297,11 @@ int run_client(const Options& o) {
     } else if (o.bytes || !o.send_file.empty() || o.direction == Direction::down) {
         // A bare --direction down fetches whatever the server offers (its --send-file).
         const BulkSettings cfg{.verify = o.check_data, .marker = o.marker, .send_file = o.send_file,
-                               .progress = o.progress};
+                               .progress = o.progress, .key_update_every = o.key_update_every};
         const auto start = std::chrono::steady_clock::now();
         r.transfer = run_bulk_client(s, o.direction, o.bytes.value_or(0), cfg);
         r.mptcp = finish_connection(s);
+        r.key_updates = s.key_updates();
         // An upload is done when the server has it all, not when our kernel
         // took the last byte: the server sends its close_notify only after
         // reading the whole payload, so the upload is timed to its arrival.

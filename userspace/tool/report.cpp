@@ -75,6 +75,8 @@ std::string to_json(const ConnectionReport& r) {
         j.null();
     }
     j.key("handshake_ms").value(r.tls.handshake_ms);
+    j.key("key_updates_sent").value(r.key_updates.sent);
+    j.key("key_updates_received").value(r.key_updates.received);
     j.key("workload").value(r.transfer.workload);
     j.key("bytes_sent").value(r.transfer.bytes_sent);
     j.key("bytes_received").value(r.transfer.bytes_received);
@@ -133,6 +135,9 @@ std::string to_human(const ConnectionReport& r) {
                       goodput_mbps(r.transfer), r.transfer.verify.c_str());
     }
     out += buf;
+    if (r.key_updates.sent != 0 || r.key_updates.received != 0)
+        out += ", key updates sent " + std::to_string(r.key_updates.sent) + " received " +
+               std::to_string(r.key_updates.received);
     for (const auto& x : r.transfer.requests) {
         out += "\n  GET " + one_line(x.path) + " -> " + std::to_string(x.status) + ", " +
                std::to_string(x.bytes) + " bytes";

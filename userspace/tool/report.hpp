@@ -41,6 +41,7 @@ struct ConnectionReport {
     Transport transport = Transport::mptcp;
     std::string transport_note; // why we are on TCP although MPTCP was asked for
     StreamInfo tls;
+    KeyUpdateCounts key_updates; // TLS 1.3 KeyUpdate messages, ours and the peer's
     MptcpStats mptcp;
     TransferResult transfer;
 };
