@@ -33,8 +33,10 @@ struct end {
  * Stock kTLS on TCP (the reference run) can lose the tail of the stream here:
  * a record that TCP took only partly on a non-blocking socket is pushed by
  * net/tls's tx work later, after shutdown(SHUT_WR) has queued the FIN, and is
- * dropped (seen in the VM: EOF after 4180891 of 4194304 bytes).  mptls defers
- * the DATA_FIN until the record is out, so the MPTCP run stays strict.
+ * dropped (seen in the VM: EOF after 4180891 of 4194304 bytes); the failed
+ * push also aborts the sender's socket, whose reads then say EPIPE (seen in
+ * CI, 2026-12-03).  mptls defers the DATA_FIN until the record is out, so
+ * the MPTCP run stays strict.
  */
 static bool tolerate_tail_loss;
 
@@ -57,6 +59,14 @@ static void drain(struct end *e, uint64_t size, char *buf, size_t bufsz)
 			return;
 		}
 		first = false;
+		if (n < 0 && errno == EPIPE && tolerate_tail_loss) {
+			/* the same loss seen by the sender: its tx work failed */
+			kt_note("%s: stock kTLS failed its own tail push at shutdown and "
+				"reports EPIPE after %llu bytes (not checked here)", e->name,
+				(unsigned long long)e->received);
+			e->eof = true;
+			return;
+		}
 		if (n < 0)
 			kt_fail("%s: recv after %llu bytes: %s", e->name,
 				(unsigned long long)e->received, strerror(errno));
