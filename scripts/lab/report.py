@@ -70,51 +70,46 @@ def any_entry(summary, s, grp):
     return None
 
 
+def headline_rows(summary):
+    """The headline's rows, one place for both forms: (scenario, the cells of
+    encrypted, retransmitted, FIN and RST %, bulk Mbit/s).  Each cell is
+    "transfers / browser [paper]" for the first TLS offload (kernel when
+    run); scenario 8 has no TLS."""
+    off = (tls_offloads(summary) or ["kernel"])[0]
+    for s in scenarios(summary):
+        o = off if s != 8 else "none"
+        es = [entry(summary, s, o, g) for g in ("transfers", "browser")]
+        if not any(es):
+            continue
+        cells = []
+        for m in ("enc_ratio", "retrans_ratio", "fin_ratio", "rst_ratio"):
+            p = PAPER[m][s] if s in PAPER[m] else "-"
+            d = 2 if m in ("fin_ratio", "rst_ratio") else 1
+            cells.append("%s [%s]" % (" / ".join(fmt(e[m], e[m + "_ci"], d) if e else "-" for e in es),
+                                      "max" if p is None else p))
+        t = es[0] or es[1]
+        bulk = fmt(es[0]["goodput_mbps"], es[0]["goodput_mbps_ci"], 2) if es[0] else "-"
+        yield "%d %s" % (s, t["title"]), cells, bulk
+
+
 def headline(summary):
-    """Paper vs measured, both workloads: cells are transfers / browser, the
-    first TLS offload (kernel when run); scenario 8 has no TLS."""
+    """Paper vs measured, both workloads, for the console."""
     off = (tls_offloads(summary) or ["kernel"])[0]
     lines = ["Headline (%s offload; %% of packets, mean ± 95%% CI; cells: transfers / browser; "
              "paper in brackets):" % off,
              "%-40s %24s %24s %24s %24s %12s" % ("scenario", "encrypted", "retransmitted",
                                                   "FIN", "RST", "bulk Mbit/s")]
-    for s in scenarios(summary):
-        o = off if s != 8 else "none"
-        es = [entry(summary, s, o, g) for g in ("transfers", "browser")]
-        if not any(es):
-            continue
-        cells = []
-        for m in ("enc_ratio", "retrans_ratio", "fin_ratio", "rst_ratio"):
-            p = PAPER[m].get(s, "") if s in PAPER[m] else "-"
-            cells.append("%s [%s]" % (" / ".join(fmt(e[m], e[m + "_ci"]) if e else "-" for e in es),
-                                      "max" if p is None else p))
-        t = es[0] or es[1]
-        lines.append("%-40s %24s %24s %24s %24s %12s" % (
-            "%d %s" % (s, t["title"]), *cells,
-            fmt(es[0]["goodput_mbps"], es[0]["goodput_mbps_ci"], 2) if es[0] else "-"))
+    for name, cells, bulk in headline_rows(summary):
+        lines.append("%-40s %24s %24s %24s %24s %12s" % (name, *cells, bulk))
     return "\n".join(lines)
 
 
 def headline_md(summary):
     """The headline as a Markdown table (report and README)."""
-    off = (tls_offloads(summary) or ["kernel"])[0]
     L = ["| scenario | encrypted % | retransmitted % | FIN % | RST % | bulk Mbit/s |",
          "|---|---|---|---|---|---|"]
-    for s in scenarios(summary):
-        o = off if s != 8 else "none"
-        es = [entry(summary, s, o, g) for g in ("transfers", "browser")]
-        if not any(es):
-            continue
-        cells = []
-        for m in ("enc_ratio", "retrans_ratio", "fin_ratio", "rst_ratio"):
-            p = PAPER[m].get(s, "-") if s in PAPER[m] else "-"
-            d = 2 if m in ("fin_ratio", "rst_ratio") else 1
-            cells.append("%s [%s]" % (" / ".join(fmt(e[m], e[m + "_ci"], d) if e else "-" for e in es),
-                                      "max" if p is None else p))
-        t = es[0] or es[1]
-        L.append("| %d %s | %s | %s |" % (s, t["title"], " | ".join(cells),
-                                          fmt(es[0]["goodput_mbps"], es[0]["goodput_mbps_ci"], 2)
-                                          if es[0] else "-"))
+    for name, cells, bulk in headline_rows(summary):
+        L.append("| %s | %s | %s |" % (name, " | ".join(cells), bulk))
     return "\n".join(L)
 
 
