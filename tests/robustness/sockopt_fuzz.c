@@ -9,6 +9,10 @@
  * repeated TLS_TX/TLS_RX.  The same sequence (same seed) runs on TCP with the
  * stock tls.ko and on MPTCP with mptls.ko, and each call's result (return
  * value, errno, bytes returned) must be the same: our answers are kTLS's.
+ * One difference is by design: a second TLS_TX/TLS_RX on a TLS 1.3 direction
+ * is a key update on MPTCP (mainline kTLS since 6.14), where these kernels'
+ * tls.ko says EBUSY.  Such a call is checked against each side's own rule
+ * (rekey_result()) and compared by its verdict.
  * A second mode closes the socket from another thread while the calls run.
  *
  * Usage: sockopt_fuzz SEED CASES      prints TAP, one line per 100 cases
@@ -19,6 +23,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +112,42 @@ static const unsigned int cipher_sizes[] = {
 };
 #define NR_CIPHERS (sizeof(ciphers) / sizeof(ciphers[0]))
 
+/*
+ * What the socket under test has configured (TLS_TX, TLS_RX), from the
+ * calls that succeeded: the same on both sides until a key update.
+ */
+static int cur_proto;
+static struct { int version, cipher; } conf[2];
+
+static unsigned int cipher_size(int cipher)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_CIPHERS; i++)
+		if (ciphers[i] == cipher)
+			return cipher_sizes[i];
+	return 0;
+}
+
+/*
+ * A TLS_TX/TLS_RX on a direction already set to TLS 1.3: TCP's tls.ko (no
+ * rekey) says EBUSY; mptls takes the same version and cipher at the right
+ * size and says EINVAL to anything else.  Returns the verdict when the
+ * answer follows the socket's rule, NULL when it does not.
+ */
+static const char *rekey_result(int dir, const struct tls_crypto_info *info,
+				unsigned int size, int ret, int err)
+{
+	bool valid = info->version == TLS_1_3_VERSION && info->cipher_type == conf[dir].cipher &&
+		     size == cipher_size(info->cipher_type);
+
+	if (cur_proto == IPPROTO_TCP)
+		return ret == -1 && err == EBUSY ? "rekey answered as its kernel does" : NULL;
+	if (valid ? ret == 0 : ret == -1 && err == EINVAL)
+		return "rekey answered as its kernel does";
+	return NULL;
+}
+
 /* One call, described by the random stream; returns a comparable result. */
 static void one_call(int fd, char *result, size_t rlen)
 {
@@ -134,12 +175,43 @@ static void one_call(int fd, char *result, size_t rlen)
 		case 1: size -= 1; break;
 		case 2: size = next_rand() % sizeof(buf); break;
 		}
-		ret = setsockopt(fd, SOL_TLS, next_rand() % 2 ? TLS_TX : TLS_RX,
-				 next_rand() % 16 ? buf : NULL, size);
+		{
+			int dir = next_rand() % 2;
+			bool given = next_rand() % 16;
+			bool rekey = conf[dir].version == TLS_1_3_VERSION && given &&
+				     size >= sizeof(struct tls_crypto_info);
+			const char *verdict;
+
+			ret = setsockopt(fd, SOL_TLS, dir ? TLS_RX : TLS_TX, given ? buf : NULL, size);
+			if (rekey) {
+				verdict = rekey_result(dir, info, size, ret, errno);
+				if (verdict) {
+					snprintf(result, rlen, "op%d %s", op, verdict);
+					return;
+				}
+			} else if (!ret) {
+				conf[dir].version = info->version;
+				conf[dir].cipher = info->cipher_type;
+			}
+		}
 		break;
 	case 4:		/* other SOL_TLS options, sometimes unknown ones */
-		size = next_rand() % 8;
-		ret = setsockopt(fd, SOL_TLS, next_rand() % 8, buf, size);
+		{
+			int name = next_rand() % 8, dir = name == TLS_RX;
+			const char *verdict;
+
+			size = next_rand() % 8;
+			ret = setsockopt(fd, SOL_TLS, name, buf, size);
+			if ((name == TLS_TX || name == TLS_RX) &&
+			    conf[dir].version == TLS_1_3_VERSION &&
+			    size >= sizeof(struct tls_crypto_info)) {
+				verdict = rekey_result(dir, info, size, ret, errno);
+				if (verdict) {
+					snprintf(result, rlen, "op%d %s", op, verdict);
+					return;
+				}
+			}
+		}
 		break;
 	case 5: case 6:	/* getsockopt SOL_TLS */
 		optlen = next_rand() % 3 ? cipher_sizes[c] : next_rand() % sizeof(buf);
@@ -176,6 +248,8 @@ static int run_case(uint64_t seed, enum state st, int proto, char out[][96], int
 	int i;
 
 	rng = seed;
+	cur_proto = proto;
+	memset(conf, 0, sizeof(conf));
 	if (make_conn(st, proto, &c)) {
 		close_conn(&c);
 		return -1;
