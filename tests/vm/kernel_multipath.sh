@@ -43,10 +43,12 @@ one_variant() {
 	echo "path 1 sent $c1 bytes, path 2 sent $c2 bytes, $joins subflow joins" >> "$summary"
 	rm -rf "$out"
 	[ "$rc" -eq 0 ] || { echo "transfer failed"; return 1; }
-	# Each path carried data, not just handshakes: the scheduler favours the
-	# first subflow, and path 2 carried 2-11 % of 256 MiB in the 6.1 guest.
-	[ "$c1" -ge $((1 << 20)) ] || { echo "path 1 carried too little"; return 1; }
-	[ "$c2" -ge $((1 << 20)) ] || { echo "path 2 carried too little"; return 1; }
+	# Each path carried data, not just handshakes (a join plus its ACKs is
+	# under 2 KiB): the scheduler favours the first subflow, and path 2
+	# carried 2-11 % of 256 MiB in the 6.1 guest, and 2.2 MiB or more of
+	# make check's 32 MiB in 24 runs on 6.1, 6.12 and 6.12-rt.
+	[ "$c1" -ge $((256 << 10)) ] || { echo "path 1 carried too little"; return 1; }
+	[ "$c2" -ge $((256 << 10)) ] || { echo "path 2 carried too little"; return 1; }
 	[ "$joins" -ge 3 ] || { echo "$joins joins: the subflow did not come back twice"; return 1; }
 }
 
