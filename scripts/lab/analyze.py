@@ -284,6 +284,8 @@ def packet_metrics(cap, streams):
     m["mp_capable_wifi"] = any("0" in subtypes(r) and r["frame.interface_name"] == "wifi" for r in syns)
     m["mp_join_3g_backup"] = any("1" in subtypes(r) and r["frame.interface_name"] == "3g" and
                                  tf.flag(r["tcp.options.mptcp.backup.flag"]) for r in syns)
+    m["mp_join_3g_plain"] = any("1" in subtypes(r) and r["frame.interface_name"] == "3g" and
+                                not tf.flag(r["tcp.options.mptcp.backup.flag"]) for r in syns)
     m["frames"] = "%s-%s" % (min((int(r["frame.number"]) for r in rows), default=0),
                              max((int(r["frame.number"]) for r in rows), default=0))
     return m
