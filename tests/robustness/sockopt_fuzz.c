@@ -12,7 +12,7 @@
  * One difference is by design: a second TLS_TX/TLS_RX on a TLS 1.3 direction
  * is a key update on MPTCP (mainline kTLS since 6.14), where these kernels'
  * tls.ko says EBUSY.  Such a call is checked against each side's own rule
- * (rekey_result()) and compared by its verdict.
+ * (rekey_checked()) and compared by its verdict.
  * A second mode closes the socket from another thread while the calls run.
  *
  * Usage: sockopt_fuzz SEED CASES      prints TAP, one line per 100 cases
@@ -130,22 +130,29 @@ static unsigned int cipher_size(int cipher)
 }
 
 /*
- * A TLS_TX/TLS_RX on a direction already set to TLS 1.3: TCP's tls.ko (no
- * rekey) says EBUSY; mptls takes the same version and cipher at the right
- * size and says EINVAL to anything else.  Returns the verdict when the
- * answer follows the socket's rule, NULL when it does not.
+ * A TLS_TX/TLS_RX with a crypto_info on a direction already set to TLS 1.3
+ * is a key update: TCP's tls.ko (no rekey) says EBUSY; mptls takes the same
+ * version and cipher at the right size and says EINVAL to anything else.
+ * When the answer follows the socket's rule, writes the verdict as the
+ * call's result and returns true; otherwise the plain comparison judges it.
  */
-static const char *rekey_result(int dir, const struct tls_crypto_info *info,
-				unsigned int size, int ret, int err)
+static bool rekey_checked(int op, int dir, const struct tls_crypto_info *info, unsigned int size,
+			  int ret, int err, char *result, size_t rlen)
 {
 	bool valid = info->version == TLS_1_3_VERSION && info->cipher_type == conf[dir].cipher &&
 		     size == cipher_size(info->cipher_type);
+	bool as_its_kernel_does;
 
+	if (conf[dir].version != TLS_1_3_VERSION || size < sizeof(*info))
+		return false;
 	if (cur_proto == IPPROTO_TCP)
-		return ret == -1 && err == EBUSY ? "rekey answered as its kernel does" : NULL;
-	if (valid ? ret == 0 : ret == -1 && err == EINVAL)
-		return "rekey answered as its kernel does";
-	return NULL;
+		as_its_kernel_does = ret == -1 && err == EBUSY;
+	else
+		as_its_kernel_does = valid ? ret == 0 : ret == -1 && err == EINVAL;
+	if (!as_its_kernel_does)
+		return false;
+	snprintf(result, rlen, "op%d rekey answered as its kernel does", op);
+	return true;
 }
 
 /* One call, described by the random stream; returns a comparable result. */
@@ -178,18 +185,11 @@ static void one_call(int fd, char *result, size_t rlen)
 		{
 			int dir = next_rand() % 2;
 			bool given = next_rand() % 16;
-			bool rekey = conf[dir].version == TLS_1_3_VERSION && given &&
-				     size >= sizeof(struct tls_crypto_info);
-			const char *verdict;
 
 			ret = setsockopt(fd, SOL_TLS, dir ? TLS_RX : TLS_TX, given ? buf : NULL, size);
-			if (rekey) {
-				verdict = rekey_result(dir, info, size, ret, errno);
-				if (verdict) {
-					snprintf(result, rlen, "op%d %s", op, verdict);
-					return;
-				}
-			} else if (!ret) {
+			if (given && rekey_checked(op, dir, info, size, ret, errno, result, rlen))
+				return;
+			if (!ret && conf[dir].version != TLS_1_3_VERSION) {
 				conf[dir].version = info->version;
 				conf[dir].cipher = info->cipher_type;
 			}
@@ -197,20 +197,13 @@ static void one_call(int fd, char *result, size_t rlen)
 		break;
 	case 4:		/* other SOL_TLS options, sometimes unknown ones */
 		{
-			int name = next_rand() % 8, dir = name == TLS_RX;
-			const char *verdict;
+			int name = next_rand() % 8;
 
 			size = next_rand() % 8;
 			ret = setsockopt(fd, SOL_TLS, name, buf, size);
 			if ((name == TLS_TX || name == TLS_RX) &&
-			    conf[dir].version == TLS_1_3_VERSION &&
-			    size >= sizeof(struct tls_crypto_info)) {
-				verdict = rekey_result(dir, info, size, ret, errno);
-				if (verdict) {
-					snprintf(result, rlen, "op%d %s", op, verdict);
-					return;
-				}
-			}
+			    rekey_checked(op, name == TLS_RX, info, size, ret, errno, result, rlen))
+				return;
 		}
 		break;
 	case 5: case 6:	/* getsockopt SOL_TLS */
