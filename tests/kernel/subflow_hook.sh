@@ -7,9 +7,10 @@
 #   2  it is added back: a new subflow joins
 #   3  all endpoints are flushed and id 2 added back at once: another joins
 # (two_paths.sh: the client's "subflow" endpoint, or with KT_PATH2=signal the
-# server's announced address.)  Each phase waits a little for the subflow to
-# go or come back (up to 10 s) and notes in $KT_HOOK_LOG whether it did, without failing:
-# the transfer must go on either way, and kernel_multipath.sh counts the joins.
+# server's announced address.)  Each phase waits for the subflow to go or
+# come back (up to 10 s) and notes in $KT_HOOK_LOG whether it did, without
+# failing: the transfer must go on either way, and kernel_multipath.sh
+# counts the joins.
 set -u
 . "$(dirname "$0")/../vm/lib.sh"
 . "$(dirname "$0")/two_paths.sh"
