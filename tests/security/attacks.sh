@@ -131,7 +131,7 @@ attack_addaddr() {
 	# the client stays idle until the spoof is over (see mpattack.py addaddr)
 	wait_file "$work/$name.res.spoofed" 30
 	touch "$work/$name.go"
-	wait_file "$work/$name.res" 40
+	wait_file "$work/$name.res" 70
 	wait_file "$work/$name.srv" 60
 	echo "$(($(mib "$ns_c" MPTcpExtAddAddr) - a0))" > "$work/$name.mib"
 	echo "$(($(mib "$ns_c" TcpExtPAWSEstab) - p0))" > "$work/$name.paws"
