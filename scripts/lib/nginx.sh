@@ -6,6 +6,7 @@
 #   nginx_conf DIR LISTEN ROOT PKI [ktls] [DIRECTIVE...]
 #   nginx_start DIR [WRAPPER...]      e.g. ip netns exec NS mptcpize run
 #   nginx_stop DIR
+#   nginx_log_line DIR N              line N of DIR/access.log, once written
 #   curl_tls_args VERSION             curl's options for exactly TLS VERSION
 #
 # One instance keeps its files in DIR: nginx.conf, nginx.pid, nginx.err,
@@ -96,6 +97,20 @@ nginx_stop() {
 	done
 	echo "nginx $pid ($1) did not stop" >&2
 	return 1
+}
+
+# nginx_log_line DIR N: prints line N of DIR/access.log, waiting up to 10 s
+# for it: nginx logs a request in its log phase, after the last byte went
+# into the socket, and curl can have read that byte and exited before the
+# worker runs again (a loaded host; the bench once failed on the empty log).
+nginx_log_line() {
+	local log=$1/access.log n=$2 _
+	for _ in $(seq 200); do
+		[ "$(wc -l < "$log" 2>/dev/null || echo 0)" -ge "$n" ] && break
+		sleep 0.05
+	done
+	sed -n "${n}p" "$log" 2>/dev/null | grep . ||
+		{ echo "nginx did not log request $n in $log within 10 s" >&2; return 1; }
 }
 
 # curl_tls_args VERSION: curl's options that allow TLS VERSION (1.2, 1.3) only.
