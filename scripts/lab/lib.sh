@@ -166,15 +166,17 @@ use_path() {
 	esac
 }
 
-# mptcp_endpoints wifi-subflow|3g-backup: the client's path manager
-# endpoint: WiFi joins a connection opened on 3G (scenarios 1, 2, 8), or 3G
-# joins one opened on WiFi as a backup subflow (scenario 7: the peer sends
-# on it only when no other subflow can).
+# mptcp_endpoints wifi-subflow|3g-backup|3g-subflow: the client's path
+# manager endpoint: WiFi joins a connection opened on 3G (scenarios 1, 2, 8),
+# or 3G joins one opened on WiFi as a backup subflow (scenario 7: the peer
+# sends on it only when no other subflow can) or as an ordinary one (the
+# bench's knobs section).
 mptcp_endpoints() {
 	local ep
 	case "$1" in
 	wifi-subflow) ep="10.0.2.2 dev wifi subflow" ;;
 	3g-backup) ep="10.0.1.2 dev 3g subflow backup" ;;
+	3g-subflow) ep="10.0.1.2 dev 3g subflow" ;;
 	*) echo "lab: unknown endpoint set $1" >&2; return 1 ;;
 	esac
 	printf 'mptcp endpoint flush\nmptcp endpoint add %s\n' "$ep" | ip -n "$ns_c" -batch -
