@@ -34,6 +34,7 @@ SCENARIOS = {
     6: ("tcp", "1.2", "3G", "TCP + TLSv1.2 (3G)"),
     7: ("mptcp", "default", "WiFi+3G backup", "MPTCP + TLS default (WiFi, 3G backup)"),
     8: ("mptcp", "none", "3G+WiFi", "MPTCP, no TLS (3G+WiFi)"),
+    9: ("mptcp", "default", "WiFi+3G", "MPTCP + TLS default (WiFi first, 3G joins)"),
 }
 # Scenarios whose connection opens on 3G and WiFi joins (MP_CAPABLE on 3G).
 MPTCP_3G_FIRST = (1, 2, 8)

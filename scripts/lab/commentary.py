@@ -6,6 +6,8 @@ measures something else reads differently."""
 
 import os
 
+from report import HANDOVER_MODES
+
 PAPER_WORDS = {"enc_ratio": "encrypted", "retrans_ratio": "retransmitted",
                "fin_ratio": "FIN", "rst_ratio": "RST"}
 TITLES = {"enc_ratio": "Encrypted", "retrans_ratio": "Retransmitted", "fin_ratio": "FIN",
@@ -198,7 +200,7 @@ def pair_sentence(summary, what, key, a, b, grp, off_a, off_b=None, d=2, unit=""
 
 
 def extras(summary, handover, off):
-    """TLS vs no TLS, backup vs both active, kernel vs user: sentences."""
+    """TLS vs no TLS, which path opens and how 3G joins, kernel vs user: sentences."""
     L = []
     for key, what, unit in (("goodput_mbps", "bulk goodput", " Mbit/s"),
                             ("enc_ratio", "encrypted ratio", " %"),
@@ -207,6 +209,13 @@ def extras(summary, handover, off):
         s = pair_sentence(summary, "TLS layer, " + what + " (transfers)", key,
                           (1, "MPTCP+TLS (%s)" % off), (8, "MPTCP without TLS"), "transfers", off,
                           "none", unit=unit)
+        if s:
+            L.append("- " + s)
+    for what, b in (("opened on WiFi against opened on 3G", (1, "opened on 3G, WiFi joins")),
+                    ("opened on WiFi, 3G as a subflow against 3G as backup", (7, "WiFi + 3G backup")),
+                    ("opened on WiFi against TCP on WiFi alone", (3, "TCP over WiFi"))):
+        s = pair_sentence(summary, what + ", bulk goodput", "goodput_mbps",
+                          (9, "opened on WiFi, 3G joins"), b, "transfers", off, unit=" Mbit/s")
         if s:
             L.append("- " + s)
     s = pair_sentence(summary, "3G as backup, bulk goodput", "goodput_mbps",
@@ -218,7 +227,7 @@ def extras(summary, handover, off):
                       (7, "WiFi + 3G backup"), (3, "TCP over WiFi"), "transfers", off, unit=" Mbit/s")
     if s:
         L.append("- " + s)
-    for s in range(1, 8):
+    for s in range(1, 10):
         t = pair_sentence(summary, "kernel vs user TLS, scenario %d bulk goodput" % s, "goodput_mbps",
                           (s, "kernel"), (s, "user"), "transfers", "kernel", "user", unit=" Mbit/s")
         if t:
@@ -228,7 +237,7 @@ def extras(summary, handover, off):
             continue
         L.append("- Handover, %s (offload=%s): the client's data-level acknowledgement stalled "
                  "%.2f s after the WiFi cut; client exit %d, --check-data %s." % (
-                     "3G as backup" if h["mode"] == "mptcp-backup" else "both paths active",
+                     HANDOVER_MODES.get(h["mode"], h["mode"]),
                      h["offload"], h["stall_s"], h["client_rc"], h["client_verify"]))
     return "\n".join(L) + "\n"
 
@@ -247,7 +256,7 @@ def commentary(summary, handover, paper):
          claims_table(rows) + "\n", claims_summary(rows),
          "## Our levels against the paper's\n", levels(summary, paper, off),
          "## What the workload alone changes\n", workload_effect(summary, off),
-         "## TLS, backup mode, record layer, handover\n", extras(summary, handover, off)]
+         "## TLS, path set-up, record layer, handover\n", extras(summary, handover, off)]
     return "\n".join(L)
 
 

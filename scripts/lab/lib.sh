@@ -17,8 +17,9 @@
 #   3g.  MPTCP: the client's in-kernel path manager has one endpoint,
 #   "10.0.2.2 dev wifi subflow", so the initial subflow (MP_CAPABLE) leaves
 #   over 3G and WiFi joins with MP_JOIN, as in the paper's Figs 1-6.
-#   Scenario 7 turns this around: opened on WiFi, 3G joins as a backup
-#   subflow ("10.0.1.2 dev 3g subflow backup"; mptcp_endpoints).
+#   Scenarios 7 and 9 turn this around: opened on WiFi, 3G joins as a
+#   backup subflow ("10.0.1.2 dev 3g subflow backup", 7) or as an ordinary
+#   one ("10.0.1.2 dev 3g subflow", 9); mptcp_endpoints.
 #   dumpcap captures on the client's 3g and wifi interfaces, and on the
 #   server's srv0 (what the server sent, before the links lose any of it).
 
@@ -169,8 +170,8 @@ use_path() {
 # mptcp_endpoints wifi-subflow|3g-backup|3g-subflow: the client's path
 # manager endpoint: WiFi joins a connection opened on 3G (scenarios 1, 2, 8),
 # or 3G joins one opened on WiFi as a backup subflow (scenario 7: the peer
-# sends on it only when no other subflow can) or as an ordinary one (the
-# bench's knobs section).
+# sends on it only when no other subflow can) or as an ordinary one
+# (scenario 9, and the bench's knobs section).
 mptcp_endpoints() {
 	local ep
 	case "$1" in

@@ -10,9 +10,12 @@
 # MP_JOIN on WiFi); the browser workload opens parallel connections and
 # resets some; MPTCP goodput beats the best single path; the plaintext
 # marker is in no capture; the WiFi handover over MPTCP completes byte for
-# byte.  Scenarios 1, 3 and 5 (MPTCP, TCP over WiFi, TCP over 3G), kernel
-# offload, one repetition of the page, a 2M download and the browser
-# workload, handovers of MPTCP and TCP (not the backup mode), on two
+# byte, also when WiFi carried the connection's first subflow; the
+# recommended set-up (scenario 9) opens on WiFi and 3G joins without the
+# backup flag.  Scenarios 1, 3, 5 and 9 (MPTCP opened on 3G, TCP over WiFi,
+# TCP over 3G, MPTCP opened on WiFi), kernel offload, one repetition of the
+# page, a 2M download and the browser workload, handovers of MPTCP opened on
+# 3G, on WiFi, and of TCP (not the backup mode), on two
 # loss-free paths of the same rate (profiles/3g-clean.conf and
 # wifi-2mbit.conf): with the paper's 1 % loss on 3G and a 4:1 rate ratio, a
 # short MPTCP transfer can stall behind a lost 3G segment for seconds, so
@@ -27,9 +30,9 @@ set -uo pipefail
 lab_out=$(mktemp -d /tmp/lab-regression.XXXXXX)
 trap 'rm -rf "$lab_out"' EXIT
 args=${LAB_REGRESSION_ARGS:-}
-[ -n "$args" ] || args='--reps 1 --scenarios "1 3 5" --offloads kernel --bulk 2M --objects 4k,32k'
+[ -n "$args" ] || args='--reps 1 --scenarios "1 3 5 9" --offloads kernel --bulk 2M --objects 4k,32k'
 [ -n "${LAB_REGRESSION_ARGS:-}" ] ||
-	args+=' --handover kernel --handover-modes "mptcp tcp" --handover-bytes 2M'
+	args+=' --handover kernel --handover-modes "mptcp mptcp-wifi-first tcp" --handover-bytes 2M'
 [ -n "${LAB_REGRESSION_ARGS:-}" ] ||
 	args+=' --profile-3g "$top/scripts/lab/profiles/3g-clean.conf"'
 [ -n "${LAB_REGRESSION_ARGS:-}" ] ||
@@ -81,7 +84,13 @@ if [ -s "$lab_out/checks.tsv" ]; then
 	tap_check "MPTCP goodput exceeds the best single path" check "MPTCP bulk goodput exceeds"
 	tap_check "no plaintext marker in any capture" check "the plaintext marker appears in no"
 	tap_check "tshark decrypts a TCP scenario with the key log" check "with --keylog, tshark decrypts"
-	tap_check "handover over MPTCP completes with byte-exact data" check "handover (offload=kernel, both"
+	tap_check "scenario 9: MP_CAPABLE on WiFi, 3G joins without the backup flag" \
+		check "scenario 9: MP_CAPABLE on WiFi"
+	tap_check "scenario 9: the 3G subflow joined" check "scenario 9: the 3G subflow joined"
+	tap_check "handover over MPTCP completes with byte-exact data" \
+		check "handover (offload=kernel, MPTCP opened on 3G"
+	tap_check "handover over MPTCP opened on WiFi (its first subflow cut) completes" \
+		check "handover (offload=kernel, MPTCP opened on WiFi, 3G joined, both"
 	tap_check "handover over TCP on WiFi does not survive" check "handover (offload=kernel): TCP"
 else
 	tap_check "analysis wrote checks.json" false
