@@ -74,6 +74,7 @@ struct mptls_rx_rec {
 	unsigned int off;	/* plaintext already consumed */
 	unsigned int len;	/* plaintext length */
 	unsigned int data;	/* offset of the plaintext in buf */
+	unsigned int cap;	/* bytes of buf */
 	u8 buf[];		/* the record as received, opened in place */
 };
 
@@ -115,6 +116,12 @@ struct mptls_tx {
 	bool poll_waiting;		/* poll saw pending bytes; wake it when gone */
 	/* Pushes pending bytes; queued when MPTCP frees send space. */
 	struct delayed_work push_work;
+	/*
+	 * On the socket's wait queue only while sealed bytes wait for send
+	 * space (tx.c); under lock.  Stopped for good at close.
+	 */
+	struct wait_queue_entry wake;
+	bool wake_armed, wake_stopped;
 };
 
 struct mptls_rx {
@@ -165,8 +172,6 @@ struct mptls_ctx {
 
 	struct mptls_tx tx;
 	struct mptls_rx rx;
-	/* On the socket's wait queue: MPTCP's wake-ups drive TX and RX. */
-	struct wait_queue_entry wake;
 	/* idle.c: frees the record buffers once the connection is quiet */
 	struct delayed_work idle_work;
 	unsigned long last_active;	/* jiffies of the last send or read */
@@ -196,7 +201,6 @@ int mptls_setsockopt(struct sock *sk, int level, int optname,
 int mptls_getsockopt(struct sock *sk, int level, int optname,
 		     char __user *optval, int __user *optlen);
 void mptls_ctx_free(struct sock *sk, struct mptls_ctx *ctx);
-void mptls_wake_stop(struct sock *sk, struct mptls_ctx *ctx);
 
 /* cipher.c */
 const struct mptls_cipher_desc *mptls_cipher_lookup(u16 cipher_type);
@@ -227,7 +231,7 @@ int mptls_buf_sg(struct scatterlist *sg, int nents, void *buf, unsigned int len)
 void mptls_tx_setup(struct mptls_ctx *ctx);
 int mptls_tx_lock(struct sock *sk, struct mptls_ctx *ctx, bool nonblock);
 void mptls_tx_unlock(struct mptls_ctx *ctx);
-void mptls_tx_on_write_space(struct mptls_ctx *ctx);
+void mptls_tx_wake_stop(struct sock *sk, struct mptls_ctx *ctx);
 void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx);
 bool mptls_tx_shutdown(struct sock *sk, struct mptls_ctx *ctx);
 int mptls_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);

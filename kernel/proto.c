@@ -26,7 +26,7 @@ static void mptls_close(struct sock *sk, long timeout)
 	struct mptls_ctx *ctx = mptls_get_ctx(sk);
 	struct proto *sk_proto = ctx->sk_proto;
 
-	mptls_wake_stop(sk, ctx);
+	mptls_tx_wake_stop(sk, ctx);
 	mptls_tx_close(sk, ctx);
 	mptls_restore_proto(sk, ctx);
 	mptls_ctx_free(sk, ctx);

@@ -30,28 +30,6 @@ bool mptls_is_tls_ulp(sockptr_t optval, unsigned int optlen)
 	return !strcmp(name, "tls");
 }
 
-/*
- * Our entry on the socket's wait queue, called under the queue's lock
- * (softirq or the waker's context) for every wake-up MPTCP sends: send
- * space moves TX on.  Queue work only.
- */
-static int ctx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync,
-		    void *key)
-{
-	struct mptls_ctx *ctx = container_of(wait, struct mptls_ctx, wake);
-	__poll_t events = key_to_poll(key);
-
-	if (!events || (events & EPOLLOUT))
-		mptls_tx_on_write_space(ctx);
-	return 0;
-}
-
-/* Close, before the works stop: no wake-up reaches the context after this. */
-void mptls_wake_stop(struct sock *sk, struct mptls_ctx *ctx)
-{
-	remove_wait_queue(sk_sleep(sk), &ctx->wake);
-}
-
 /* TCP_ULP "tls" on a plain MPTCP socket. */
 int mptls_attach(struct sock *sk)
 {
@@ -71,7 +49,6 @@ int mptls_attach(struct sock *sk)
 	mptls_tx_setup(ctx);
 	mptls_rx_init(ctx);
 	mptls_idle_init(ctx);
-	init_waitqueue_func_entry(&ctx->wake, ctx_wake);
 	ctx->sk = sk;
 
 	lock_sock(sk);
@@ -85,7 +62,6 @@ int mptls_attach(struct sock *sk)
 		goto unlock;
 	rcu_assign_pointer(inet_csk(sk)->icsk_ulp_data, (__force void *)ctx);
 	mptls_install_proto(sk, ctx, base);
-	add_wait_queue(sk_sleep(sk), &ctx->wake);
 	release_sock(sk);
 	mptls_stat_inc(sk, MPTLS_STAT_CTX);
 	mptls_stat_inc(sk, MPTLS_STAT_CURR_CTX);

@@ -37,8 +37,9 @@
  *     it, and the sender wakes with EPIPE, as on TCP (mptls_tx_shutdown());
  *   - poll reads pending_len and never takes the lock.
  * Progress comes from MPTCP's wait queue: it wakes it with EPOLLOUT when send
- * space frees, and our entry there (ctx->wake, sockopt.c) queues the push
- * work while a sealed record waits.  A stalled peer costs nothing.
+ * space frees, and our entry there (tx.wake) queues the push work while a
+ * sealed record waits.  A stalled peer costs nothing.  The entry is there
+ * only while the push work waits (tx_wake_arm()).
  */
 #include <linux/highmem.h>
 #include <linux/uio.h>
@@ -62,6 +63,7 @@ static unsigned int tx_buf_size(const struct mptls_tx *tx)
 }
 
 static void tx_push_work(struct work_struct *work);
+static int tx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync, void *key);
 
 /* The push work's next look when the lock was briefly held (net/tls: 10 ms). */
 #define MPTLS_PUSH_RETRY	msecs_to_jiffies(10)
@@ -76,6 +78,44 @@ void mptls_tx_setup(struct mptls_ctx *ctx)
 {
 	mutex_init(&ctx->tx.lock);
 	INIT_DELAYED_WORK(&ctx->tx.push_work, tx_push_work);
+	init_waitqueue_func_entry(&ctx->tx.wake, tx_wake);
+}
+
+/*
+ * Our entry on the socket's wait queue is there only while sealed bytes wait
+ * for send space.  Every wake-up MPTCP sends (data in, space freed, ACKs)
+ * takes the queue's lock and calls each entry on it, where an empty queue
+ * costs MPTCP a lockless look (skwq_has_sleeper()): a permanent entry put a
+ * lock round trip on every segment, both ways, and cost small records most.
+ * The push work arms it before it pushes, so that no wake-up is lost between
+ * a push that found no space and the arming; whoever sees nothing left to
+ * push lets it go.  All under tx.lock.
+ */
+static void tx_wake_arm(struct sock *sk, struct mptls_tx *tx)
+{
+	if (tx->wake_armed || tx->wake_stopped)
+		return;
+	add_wait_queue(sk_sleep(sk), &tx->wake);
+	tx->wake_armed = true;
+}
+
+static void tx_wake_disarm(struct sock *sk, struct mptls_tx *tx)
+{
+	if (!tx->wake_armed)
+		return;
+	remove_wait_queue(sk_sleep(sk), &tx->wake);
+	tx->wake_armed = false;
+}
+
+/* Close, before the works stop: no wake-up reaches the context after this. */
+void mptls_tx_wake_stop(struct sock *sk, struct mptls_ctx *ctx)
+{
+	struct mptls_tx *tx = &ctx->tx;
+
+	mutex_lock(&tx->lock);
+	tx->wake_stopped = true;
+	tx_wake_disarm(sk, tx);
+	mutex_unlock(&tx->lock);
 }
 
 /*
@@ -176,16 +216,25 @@ void mptls_tx_unlock(struct mptls_ctx *ctx)
 	struct mptls_tx *tx = &ctx->tx;
 	bool handoff = tx_work_left(tx);
 
+	if (!handoff)
+		tx_wake_disarm(ctx->sk, tx);
 	mutex_unlock(&tx->lock);
 	if (handoff)
 		tx_schedule_push(tx, 0);
 }
 
-/* MPTCP woke its wait queue with send space (under its lock): queue only. */
-void mptls_tx_on_write_space(struct mptls_ctx *ctx)
+/*
+ * MPTCP woke its wait queue (under the queue's lock, in softirq or the
+ * waker's context): send space moves the pending bytes on.  Queue only.
+ */
+static int tx_wake(struct wait_queue_entry *wait, unsigned int mode, int sync, void *key)
 {
-	if (READ_ONCE(ctx->tx.pending_len))
-		tx_schedule_push(&ctx->tx, 0);
+	struct mptls_tx *tx = container_of(wait, struct mptls_tx, wake);
+	__poll_t events = key_to_poll(key);
+
+	if ((!events || (events & EPOLLOUT)) && READ_ONCE(tx->pending_len))
+		tx_schedule_push(tx, 0);
+	return 0;
 }
 
 /*
@@ -356,6 +405,7 @@ static void tx_push_work(struct work_struct *work)
 			tx_schedule_push(tx, MPTLS_PUSH_RETRY);
 		return;
 	}
+	tx_wake_arm(sk, tx);
 	if (tx->fin_deferred) {
 		if (!tx_flush_nonblock(sk, ctx) || tx->err) {
 			tx->fin_deferred = false;
@@ -366,6 +416,8 @@ static void tx_push_work(struct work_struct *work)
 		tx_push(sk, ctx, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	/* not mptls_tx_unlock(): what is left waits for MPTCP's wake-up */
+	if (!tx_work_left(tx))
+		tx_wake_disarm(sk, tx);
 	mutex_unlock(&tx->lock);
 }
 
@@ -675,7 +727,7 @@ void mptls_tx_close(struct sock *sk, struct mptls_ctx *ctx)
 
 	if (!READ_ONCE(ctx->tx_ready))
 		return;
-	/* the socket's wake-ups no longer reach us (mptls_wake_stop()) */
+	/* the socket's wake-ups no longer reach us (mptls_tx_wake_stop()) */
 	cancel_delayed_work_sync(&tx->push_work);
 
 	mutex_lock(&tx->lock);
