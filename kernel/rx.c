@@ -38,22 +38,11 @@
 
 #include "mptls.h"
 
+/* The largest buffer a record takes (rx_rec_get()). */
 static size_t rx_rec_size(const struct mptls_rx *rx)
 {
-	return sizeof(struct mptls_rx_rec) + mptls_record_max_len(&rx->cs.limits);
-}
-
-static struct mptls_rx_rec *rx_rec_get(struct mptls_rx *rx)
-{
-	struct mptls_rx_rec *rec = rx->spare;
-
-	if (rec)
-		rx->spare = NULL;
-	else
-		rec = mptls_buf_alloc(rx_rec_size(rx));
-	if (rec)
-		rx->nr_queued++;
-	return rec;
+	return sizeof(struct mptls_rx_rec) + mptls_record_max_len(&rx->cs.limits) +
+	       MPTLS_HEADER_SIZE;
 }
 
 static void rx_spare_free(struct mptls_rx *rx)
@@ -61,6 +50,32 @@ static void rx_spare_free(struct mptls_rx *rx)
 	/* wiped when it was put */
 	mptls_buf_free(rx->spare, 0);
 	rx->spare = NULL;
+}
+
+/*
+ * A buffer for a record of @len bytes, with room for the next record's
+ * header read along with it (rx_fill_record()): the spare when it is large
+ * enough, else one of just that size.  A reader that waits for each record
+ * gives the spare back first (rx_read_record()), so small records must not
+ * cost a 20 KiB allocation each, zeroed page by page where the kernel
+ * initialises what it allocates (init_on_alloc, Debian's default).
+ */
+static struct mptls_rx_rec *rx_rec_get(struct mptls_rx *rx, unsigned int len)
+{
+	unsigned int cap = len + MPTLS_HEADER_SIZE;
+	struct mptls_rx_rec *rec = rx->spare;
+
+	if (rec && rec->cap >= cap) {
+		rx->spare = NULL;
+	} else {
+		rx_spare_free(rx);
+		rec = mptls_buf_alloc(sizeof(*rec) + cap);
+		if (!rec)
+			return NULL;
+		rec->cap = cap;
+	}
+	rx->nr_queued++;
+	return rec;
 }
 
 static void rx_rec_put(struct mptls_rx *rx, struct mptls_rx_rec *rec)
@@ -191,13 +206,13 @@ void mptls_rx_free(struct mptls_ctx *ctx)
 {
 	struct mptls_rx *rx = &ctx->rx;
 	struct mptls_rx_rec *rec, *tmp;
-	size_t size = rx_rec_size(rx);
 
 	list_for_each_entry_safe(rec, tmp, &rx->ready, list) {
 		list_del(&rec->list);
-		mptls_buf_free(rec, size);
+		mptls_buf_free(rec, sizeof(*rec) + rec->cap);
 	}
-	mptls_buf_free(rx->asm_rec, size);
+	if (rx->asm_rec)
+		mptls_buf_free(rx->asm_rec, sizeof(*rx->asm_rec) + rx->asm_rec->cap);
 	rx->asm_rec = NULL;
 	rx_spare_free(rx);
 	mptls_cipher_free(&rx->cs);
@@ -304,6 +319,47 @@ static int rx_fill(struct sock *sk, struct mptls_ctx *ctx, u8 *to,
 		rx->asm_have += n;
 	}
 	return 1;
+}
+
+/*
+ * Pulls the rest of the record being reassembled into @buf (its buffer) and,
+ * when MPTCP already holds them, up to a header's worth of bytes past it: the
+ * next record's header, which rx_next_header() keeps.  Records that arrive
+ * back to back (small writes) then cost one MPTCP recvmsg each, not two (one
+ * for the header, one for the rest), as net/tls's parser takes them from TCP's
+ * queue in one pass.  Only bytes MPTCP already holds are read ahead
+ * (MSG_DONTWAIT); the rest of this record is then waited for exactly, so a
+ * reader never waits for a record the peer has not sent.  Returns as
+ * rx_fill().
+ */
+static int rx_fill_record(struct sock *sk, struct mptls_ctx *ctx, u8 *buf, int flags)
+{
+	struct mptls_rx *rx = &ctx->rx;
+	int n;
+
+	if (rx->asm_have < rx->asm_len) {
+		n = rx_pull(sk, ctx, buf + rx->asm_have,
+			    rx->asm_len + MPTLS_HEADER_SIZE - rx->asm_have, MSG_DONTWAIT);
+		if (!n) {
+			rx->eof = true;
+			return 0;
+		}
+		if (n < 0 && n != -EAGAIN)
+			return n;
+		if (n > 0)
+			rx->asm_have += n;
+	}
+	return rx_fill(sk, ctx, buf, rx->asm_len, flags);
+}
+
+/* The record in @buf is complete: what was read past it starts the next one. */
+static void rx_next_header(struct mptls_rx *rx, const u8 *buf)
+{
+	unsigned int ahead = rx->asm_have - rx->asm_len;
+
+	memcpy(rx->hdr, buf + rx->asm_len, ahead);
+	rx->asm_have = ahead;
+	rx->asm_len = 0;
 }
 
 /* A reader's buffer that the next record may be opened into (recvmsg). */
@@ -455,14 +511,14 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock,
 	}
 	if (!rx->asm_rec) {
 		/* on failure the header stays in hdr for the next try */
-		rx->asm_rec = rx_rec_get(rx);
+		rx->asm_rec = rx_rec_get(rx, rx->asm_len);
 		if (!rx->asm_rec)
 			return -ENOMEM;
 		memcpy(rx->asm_rec->buf, rx->hdr, MPTLS_HEADER_SIZE);
 	}
 	rec = rx->asm_rec;
 
-	n = rx_fill(sk, ctx, rec->buf, rx->asm_len, pull_flags);
+	n = rx_fill_record(sk, ctx, rec->buf, pull_flags);
 	if (n <= 0)
 		return n;
 
@@ -471,10 +527,9 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock,
 		/* ciphertext only in the buffer: nothing to wipe */
 		rec->data = 0;
 		rec->len = 0;
+		rx_next_header(rx, rec->buf);
 		rx_rec_put(rx, rec);
 		rx->asm_rec = NULL;
-		rx->asm_have = 0;
-		rx->asm_len = 0;
 		return 2;
 	}
 	if (!err)
@@ -497,9 +552,8 @@ static int rx_read_record(struct sock *sk, struct mptls_ctx *ctx, bool nonblock,
 	}
 	rec->off = 0;
 	list_add_tail(&rec->list, &rx->ready);
+	rx_next_header(rx, rec->buf);
 	rx->asm_rec = NULL;
-	rx->asm_have = 0;
-	rx->asm_len = 0;
 	return 1;
 }
 
@@ -651,7 +705,12 @@ static bool rx_record_waiting(struct sock *sk, struct mptls_ctx *ctx)
 	int n, inq;
 
 	lockdep_assert_held(&rx->lock);
+	/* a whole header read ahead with the last record (rx_next_header()) */
+	if (!len && have == MPTLS_HEADER_SIZE &&
+	    mptls_record_parse_header(rx->hdr, &rx->cs.limits, &len))
+		return true;			/* a read reports it */
 	if (len) {
+		/* one byte at least: the peek moves MPTCP's data where INQ counts it */
 		n = rx_peek(sk, ctx, NULL, 1, &inq);
 	} else {
 		memcpy(hdr, rx->hdr, have);

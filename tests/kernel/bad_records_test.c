@@ -12,8 +12,12 @@
  *   zero-length record             EBADMSG
  * and afterwards the stream is dead: reads fail, never return plaintext, even
  * when a genuine record follows.  On MPTCP, /proc/net/mptls_stat counts it.
+ * Genuine records that arrive split, a record together with the first bytes
+ * of the next one's header, the rest later: poll says readable only once the
+ * whole next record is in, and both read back intact.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -224,6 +228,95 @@ KT_TEST_V(wrong_version_is_einval, 30)
 KT_TEST_V(zero_length_record_is_ebadmsg, 30)
 {
 	on_both(variant, zero_length, EBADMSG, "TlsRxBadRecord");
+}
+
+/* POLLIN within @ms milliseconds, or not. */
+static bool readable_within(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n = poll(&pfd, 1, ms);
+
+	ASSERT_GE(n, 0);
+	return n == 1 && (pfd.revents & POLLIN);
+}
+
+/*
+ * Part of a record is in: not readable.  6.1's tls.ko says readable on TCP
+ * as soon as any byte is (its poll is TCP's; 6.12's looks at its parser), so
+ * the reference only notes it; mptls is held to the exact answer.
+ */
+static void early_readable(int proto, int fd, const char *when)
+{
+	if (!readable_within(fd, 50))
+		return;
+	if (proto == KT_MPTCP)
+		kt_fail("readable %s", when);
+	kt_note("stock kTLS on TCP says readable %s", when);
+}
+
+/*
+ * Record 0 arrives with the first @ahead bytes of record 1's header in the
+ * same segment, the rest of record 1 later.  mptls reads those header bytes
+ * along with record 0 (rx.c, rx_fill_record()) and keeps them: they must
+ * count towards record 1, and poll must not say readable before record 1 is
+ * whole, nor miss it once it is.  Record 0 is read whole into the reader's
+ * buffer (opened there) or, @in_parts, in two reads (opened in place).
+ */
+static void split_arrival(int proto, const struct kt_variant *v, size_t ahead, bool in_parts)
+{
+	struct records *r = malloc(sizeof(*r));
+	unsigned char *first = malloc(MAX_REC + 5), plain[300], got[300];
+	int sender, victim;
+
+	ASSERT_TRUE(r && first);
+	make_records(proto, v, r, 2);
+	open_victim(proto, v, &sender, &victim);
+	memcpy(first, r->buf[0], r->len[0]);
+	memcpy(first + r->len[0], r->buf[1], ahead);
+	kt_send_all(sender, first, r->len[0] + ahead);
+	usleep(50000);	/* both in the receiver's queue before the read */
+
+	kt_stream_fill(1, 0, plain, sizeof(plain));
+	if (in_parts) {
+		kt_recv_exact(victim, got, 100);
+		kt_recv_exact(victim, got + 100, sizeof(got) - 100);
+	} else {
+		kt_recv_exact(victim, got, sizeof(got));
+	}
+	ASSERT_TRUE(!memcmp(plain, got, sizeof(got)));
+	early_readable(proto, victim, "with part of the next record's header in");
+
+	kt_send_all(sender, r->buf[1] + ahead, r->len[1] - ahead - 1);
+	early_readable(proto, victim, "with the next record one byte short");
+	kt_send_all(sender, r->buf[1] + r->len[1] - 1, 1);
+	if (!readable_within(victim, 5000))
+		kt_fail("not readable within 5 s of the next record's last byte (%zu read ahead)",
+			ahead);
+	kt_stream_fill(1, sizeof(plain), plain, sizeof(plain));
+	kt_recv_exact(victim, got, sizeof(got));
+	ASSERT_TRUE(!memcmp(plain, got, sizeof(got)));
+	close(sender);
+	close(victim);
+	free(first);
+	free(r);
+}
+
+/* Part of the next header (2 bytes) and all of it (5), read both ways. */
+KT_TEST_V(record_with_part_of_the_next_header, 60)
+{
+	static const size_t aheads[] = { 2, 5 };
+	size_t i;
+	int parts;
+
+	for (i = 0; i < 2; i++) {
+		for (parts = 0; parts < 2; parts++) {
+			kt_note("%zu header bytes ahead, %s, on tcp (stock kTLS reference)",
+				aheads[i], parts ? "read in parts" : "read whole");
+			split_arrival(KT_TCP, variant, aheads[i], parts);
+			kt_note("... on mptcp (mptls)");
+			split_arrival(KT_MPTCP, variant, aheads[i], parts);
+		}
+	}
 }
 
 /* The longest legal record still passes: the limit is not off by one. */
