@@ -99,25 +99,30 @@ class Capture:
     def __init__(self, pcap, keylog, work, server_pcap=None, http=True):
         self.pcap = pcap
         self.work = work
-        dec = dict(prefs=tf.DECRYPT_PREFS, extra=tf.DECRYPT_EXTRA)
-        self.rows, keyed = tf.fields_parallel([
+        # The three passes over the whole capture side by side: the MPTCP
+        # segments' payloads are independent of the other two (which took
+        # about as long again when it ran after them).
+        self.rows, keyed, payload = tf.fields_parallel([
             (pcap, FRAME_FIELDS, "tcp", tf.DECRYPT_PREFS, tf.DECRYPT_EXTRA),
             (pcap, tf.CLASS_FIELDS, "tcp.len > 0",
-             tf.DECRYPT_PREFS + ["-o", "tls.keylog_file:" + keylog], tf.DECRYPT_EXTRA)])
+             tf.DECRYPT_PREFS + ["-o", "tls.keylog_file:" + keylog], tf.DECRYPT_EXTRA),
+            (pcap, ["frame.number", "tcp.payload"], "mptcp.stream && tcp.len > 0", (),
+             ["--disable-protocol", "tls"])])
         self.by_no = {int(r["frame.number"]): r for r in self.rows}
         self.cls = tf.classify(self.rows, keyed)
         self.unmapped = set()
         self.segs = {}
-        self._mptcp_classes(work, keylog)
+        self._mptcp_classes(work, keylog, {int(r["frame.number"]): r["tcp.payload"] for r in payload})
         self.http = self._http_times(keylog) if http else []
         self.server = (tf.fields(server_pcap, SERVER_FIELDS, "tcp.len > 0",
                                  extra=["--disable-protocol", "tls"])
                        if server_pcap and os.path.exists(server_pcap) else None)
 
-    def _mptcp_classes(self, work, keylog):
-        """Re-classifies the data segments of MPTCP connections from the
-        TLS records of their data-level stream; a segment whose DSN mapping
-        is not in the capture is 'unmapped', a class of its own."""
+    def _mptcp_classes(self, work, keylog, payload):
+        """Re-classifies the data segments of MPTCP connections (PAYLOAD:
+        {frame: hex}) from the TLS records of their data-level stream; a
+        segment whose DSN mapping is not in the capture is 'unmapped', a
+        class of its own."""
         # tshark's relative mptcp.dsn is wrong on joined subflows (4.0), so
         # each segment's DSN comes from the raw DSS mapping that covers it
         # (in the segment itself or in mptcp.related_mapping).
@@ -125,9 +130,6 @@ class Capture:
         self.mptcp_conns = sorted({r["mptcp.stream"] for r in self.rows if r["mptcp.stream"]})
         if not mp:
             return
-        payload = {int(r["frame.number"]): r["tcp.payload"] for r in tf.fields(
-            self.pcap, ["frame.number", "tcp.payload"], "mptcp.stream && tcp.len > 0",
-            extra=["--disable-protocol", "tls"])}
         segs = {}
         for r in mp:
             fno = int(r["frame.number"])

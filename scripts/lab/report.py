@@ -239,7 +239,7 @@ def checks(out, cap, env, results, summary, handover, negative, work):
                     "/".join("%.2f" % g for g in mpg), max(spg)), finding=True)
     marker = env.get("marker", "")
     if marker:
-        hits = tf.fields(cap.pcap, ["frame.number", "tcp.stream"], 'frame contains "%s"' % marker)
+        hits = tf.frames_containing(cap.pcap, marker, ["frame.number", "tcp.stream"])
         plain_streams = {st for r in plain for st in r.get("streams", [])}
         in_tls = [h for h in hits if h["tcp.stream"] not in plain_streams]
         add("the plaintext marker appears in no captured frame of a TLS run", not in_tls,

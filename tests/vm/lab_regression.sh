@@ -47,12 +47,16 @@ tap_check "load mptls.ko" load_mptls
 eval "set -- $args"
 # A CA made on the host by an earlier `make lab` saves a slow key generation.
 [ -s "$top/build/lab/pki/server.pem" ] && set -- "$@" --pki "$top/build/lab/pki"
+start=$SECONDS
 tap_check "lab experiment runs (scenarios, capture, handover)" \
 	bash "$top/scripts/lab/experiment" "$lab_out" "$@"
+echo "# lab experiment: $((SECONDS - start))s"
 # --fast: no per-object HTTP timings nor downlink loss (report tables only);
 # every tshark pass costs minutes under TCG on a busy host.
+start=$SECONDS
 tap_check "tshark analysis of the capture" /usr/bin/python3 "$top/scripts/lab/analyze.py" \
 	"$lab_out" --no-plots --no-pcaps --fast
+echo "# lab analysis: $((SECONDS - start))s"
 # checks.json as lines "ok|FAILED<TAB>name<TAB>detail", in one Python start
 # (each costs seconds under TCG), for check() below.
 [ -s "$lab_out/checks.json" ] && /usr/bin/python3 -c '
