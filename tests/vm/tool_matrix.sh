@@ -53,6 +53,8 @@ stop_server() {
 	local rc=0
 	wait "$server_pid" || rc=$?
 	server_pid=
+	# the status is the one clue when the server's logs look clean
+	[ "$rc" -eq 0 ] || echo "== the server exited with status $rc"
 	return $rc
 }
 
